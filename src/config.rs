@@ -1,0 +1,217 @@
+//! The binary's settings: every flag also an `EDGEIO_*` environment variable;
+//! `PORT` is honoured when no listen address is given.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::engine::{CookieConfig, CorsConfig, EngineConfig, TransportKind};
+
+/// edgeio: a Socket.IO-compatible real-time server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "edgeio", version, about)]
+pub struct Cli {
+    /// Address to listen on [default: 127.0.0.1:$PORT, or 127.0.0.1:3000].
+    #[arg(long, env = "EDGEIO_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Path the server answers on.
+    #[arg(long, env = "EDGEIO_PATH", default_value = "/socket.io/")]
+    pub path: String,
+
+    /// Milliseconds between the server's pings.
+    #[arg(
+        long,
+        env = "EDGEIO_PING_INTERVAL",
+        default_value_t = 25_000,
+        value_name = "MS"
+    )]
+    pub ping_interval: u64,
+
+    /// Milliseconds to wait for a pong before closing the session.
+    #[arg(
+        long,
+        env = "EDGEIO_PING_TIMEOUT",
+        default_value_t = 20_000,
+        value_name = "MS"
+    )]
+    pub ping_timeout: u64,
+
+    /// Largest POST body or WebSocket message accepted (maxHttpBufferSize).
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_PAYLOAD",
+        default_value_t = 1_000_000,
+        value_name = "BYTES"
+    )]
+    pub max_payload: usize,
+
+    /// Transports accepted, comma-separated: polling, websocket.
+    #[arg(
+        long,
+        env = "EDGEIO_TRANSPORTS",
+        default_value = "polling,websocket",
+        value_delimiter = ',',
+        value_parser = parse_transport
+    )]
+    pub transports: Vec<TransportKind>,
+
+    /// An origin allowed to make cross-origin requests (repeatable; `*` for any).
+    #[arg(
+        long = "cors-origin",
+        env = "EDGEIO_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Allow credentials (cookies) on cross-origin requests.
+    #[arg(long, env = "EDGEIO_CORS_CREDENTIALS")]
+    pub cors_credentials: bool,
+
+    /// Send the session id in a cookie of this name with the handshake (for
+    /// sticky load balancing).
+    #[arg(long, env = "EDGEIO_COOKIE", value_name = "NAME")]
+    pub cookie: Option<String>,
+
+    /// Milliseconds an upgrade from polling to WebSocket may take.
+    #[arg(
+        long,
+        env = "EDGEIO_UPGRADE_TIMEOUT",
+        default_value_t = 10_000,
+        value_name = "MS"
+    )]
+    pub upgrade_timeout: u64,
+
+    /// Outgoing packets queued per session before a client that does not read
+    /// is disconnected.
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_BUFFERED_PACKETS",
+        default_value_t = 4096,
+        value_name = "N"
+    )]
+    pub max_buffered_packets: usize,
+
+    /// The application to run.
+    #[arg(long, env = "EDGEIO_APP", default_value = "echo", value_parser = clap::builder::PossibleValuesParser::new(crate::apps::NAMES))]
+    pub app: String,
+
+    /// Log format: text or json. Levels come from RUST_LOG (default info).
+    #[arg(long, env = "EDGEIO_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+fn parse_transport(s: &str) -> Result<TransportKind, String> {
+    TransportKind::parse(s.trim())
+        .ok_or_else(|| format!("unknown transport {s:?} (polling, websocket)"))
+}
+
+impl Cli {
+    /// The address to listen on: `--listen`, else `127.0.0.1:$PORT`, else
+    /// `127.0.0.1:3000`.
+    pub fn listen_addr(&self, port_env: Option<&str>) -> Result<SocketAddr, String> {
+        if let Some(addr) = self.listen {
+            return Ok(addr);
+        }
+        let port = match port_env {
+            Some(p) => p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| format!("PORT is not a port number: {p:?}"))?,
+            None => 3000,
+        };
+        Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+
+    /// The engine settings these flags describe.
+    pub fn engine_config(&self) -> Result<EngineConfig, String> {
+        if self.transports.is_empty() {
+            return Err("--transports needs at least one transport".into());
+        }
+        if self.ping_interval == 0 || self.ping_timeout == 0 {
+            return Err("--ping-interval and --ping-timeout must be above 0".into());
+        }
+        let mut transports = Vec::new();
+        for t in [TransportKind::Polling, TransportKind::WebSocket] {
+            if self.transports.contains(&t) {
+                transports.push(t);
+            }
+        }
+        Ok(EngineConfig {
+            ping_interval: Duration::from_millis(self.ping_interval),
+            ping_timeout: Duration::from_millis(self.ping_timeout),
+            max_payload: self.max_payload,
+            transports,
+            upgrade_timeout: Duration::from_millis(self.upgrade_timeout),
+            max_buffered_packets: self.max_buffered_packets,
+            cors: CorsConfig::from_origins(&self.cors_origins, self.cors_credentials),
+            cookie: self.cookie.as_ref().map(|name| CookieConfig {
+                name: name.clone(),
+                ..CookieConfig::default()
+            }),
+            ..EngineConfig::default()
+        }
+        .with_path(&self.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_build_the_engine_config() {
+        let cli = Cli::try_parse_from([
+            "edgeio",
+            "--path",
+            "/engine.io",
+            "--ping-interval",
+            "300",
+            "--transports",
+            "websocket",
+            "--cors-origin",
+            "https://a.example",
+            "--cors-origin",
+            "https://b.example",
+        ])
+        .expect("valid flags");
+        let config = cli.engine_config().expect("valid config");
+        assert_eq!(config.path, "/engine.io/");
+        assert_eq!(config.ping_interval, Duration::from_millis(300));
+        assert_eq!(config.transports, vec![TransportKind::WebSocket]);
+        assert_eq!(
+            config.cors.origins,
+            crate::engine::AllowedOrigins::List(vec![
+                "https://a.example".into(),
+                "https://b.example".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn port_is_honoured_when_no_address_is_given() {
+        let cli = Cli::try_parse_from(["edgeio"]).expect("valid");
+        assert_eq!(
+            cli.listen_addr(Some("4123")),
+            Ok("127.0.0.1:4123".parse().expect("addr"))
+        );
+        assert_eq!(
+            cli.listen_addr(None),
+            Ok("127.0.0.1:3000".parse().expect("addr"))
+        );
+        assert!(cli.listen_addr(Some("x")).is_err());
+        let cli = Cli::try_parse_from(["edgeio", "--listen", "127.0.0.1:9"]).expect("valid");
+        assert_eq!(
+            cli.listen_addr(Some("4123")),
+            Ok("127.0.0.1:9".parse().expect("addr"))
+        );
+    }
+
+    #[test]
+    fn unknown_transport_and_app_are_refused() {
+        assert!(Cli::try_parse_from(["edgeio", "--transports", "carrier-pigeon"]).is_err());
+        assert!(Cli::try_parse_from(["edgeio", "--app", "nope"]).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! Settings of the Engine.IO layer, with the defaults of the reference server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::cors::CorsConfig;
+use super::socket::Handshake;
+
+/// A hook that may refuse a handshake: `Err(message)` answers 403 with
+/// Engine.IO code 4 (`Forbidden`) and that message.
+pub type AllowRequest = Arc<dyn Fn(&Handshake) -> Result<(), String> + Send + Sync>;
+
+/// The two transports of Engine.IO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// HTTP long-polling.
+    Polling,
+    /// WebSocket.
+    WebSocket,
+}
+
+impl TransportKind {
+    /// The name used in the `transport` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Polling => "polling",
+            TransportKind::WebSocket => "websocket",
+        }
+    }
+
+    /// Parses the `transport` query parameter.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "polling" => Some(TransportKind::Polling),
+            "websocket" => Some(TransportKind::WebSocket),
+            _ => None,
+        }
+    }
+}
+
+/// Settings of the `Set-Cookie` header sent with the handshake, carrying the sid
+/// (for sticky sessions behind a load balancer).
+#[derive(Debug, Clone)]
+pub struct CookieConfig {
+    /// Cookie name; `io` like the reference server.
+    pub name: String,
+    /// Cookie path.
+    pub path: String,
+    /// Adds `HttpOnly`.
+    pub http_only: bool,
+    /// The `SameSite` attribute (`Lax`, `Strict` or `None`).
+    pub same_site: String,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            name: "io".to_owned(),
+            path: "/".to_owned(),
+            http_only: true,
+            same_site: "Lax".to_owned(),
+        }
+    }
+}
+
+/// Everything the engine can be told.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// The path the engine answers on, with a trailing slash (`/socket.io/`).
+    pub path: String,
+    /// How often the server pings each client.
+    pub ping_interval: Duration,
+    /// How long the server waits for a pong before closing the session.
+    pub ping_timeout: Duration,
+    /// `maxHttpBufferSize`: the largest POST body or WebSocket message accepted,
+    /// in bytes; also announced to clients as `maxPayload`.
+    pub max_payload: usize,
+    /// Transports accepted, in upgrade order.
+    pub transports: Vec<TransportKind>,
+    /// How long an upgrade from polling to WebSocket may take.
+    pub upgrade_timeout: Duration,
+    /// Outgoing packets queued per session before the client is deemed not to
+    /// be reading and is disconnected.
+    pub max_buffered_packets: usize,
+    /// The WebSocket read buffer per connection. Small, so that many idle
+    /// clients cost little memory; it grows for larger messages.
+    pub ws_read_buffer_size: usize,
+    /// Cross-origin requests allowed.
+    pub cors: CorsConfig,
+    /// Sends the sid in a cookie when set.
+    pub cookie: Option<CookieConfig>,
+    /// May refuse handshakes.
+    pub allow_request: Option<AllowRequest>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            path: "/socket.io/".to_owned(),
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            max_payload: 1_000_000,
+            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_buffered_packets: 4096,
+            ws_read_buffer_size: 4096,
+            cors: CorsConfig::default(),
+            cookie: None,
+            allow_request: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// True when `kind` is accepted.
+    pub fn allows(&self, kind: TransportKind) -> bool {
+        self.transports.contains(&kind)
+    }
+
+    /// The upgrades offered to a session opened on `kind`.
+    pub fn upgrades_from(&self, kind: TransportKind) -> Vec<&'static str> {
+        if kind == TransportKind::Polling && self.allows(TransportKind::WebSocket) {
+            vec!["websocket"]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Normalises `path` to start and end with `/`.
+    pub fn with_path(mut self, path: &str) -> Self {
+        let trimmed = path.trim_matches('/');
+        self.path = if trimmed.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/{trimmed}/")
+        };
+        self
+    }
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("path", &self.path)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("max_payload", &self.max_payload)
+            .field("transports", &self.transports)
+            .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("cors", &self.cors)
+            .field("cookie", &self.cookie)
+            .field("allow_request", &self.allow_request.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,32 @@
+//! Layer 1: Engine.IO v4, by hand over hyper.
+//!
+//! - [`packet`], [`payload`]: the pure codec (no I/O).
+//! - [`Socket`]: one session and its outgoing queue; [`heartbeat`] pings it.
+//! - [`transport`]: HTTP long-polling and WebSocket, and the upgrade between them.
+//! - [`Engine`]: the session registry and the request router; [`EngineHandler`]
+//!   is what the layer above implements.
+
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod handler;
+pub mod heartbeat;
+pub mod packet;
+pub mod payload;
+pub mod query;
+mod response;
+pub mod server;
+pub mod sid;
+pub mod socket;
+pub mod text;
+pub mod transport;
+
+pub use config::{CookieConfig, EngineConfig, TransportKind};
+pub use cors::{AllowedOrigins, CorsConfig};
+pub use error::{DisconnectReason, ErrorCode, PacketError, RequestError, SendError};
+pub use handler::{EngineHandler, Message};
+pub use packet::{Frame, Packet, PacketType};
+pub use server::Engine;
+pub use sid::Sid;
+pub use socket::{Handshake, Socket};
+pub use text::Text;

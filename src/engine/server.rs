@@ -1,0 +1,219 @@
+//! [`Engine`]: the registry of sessions, the handshake, and the entry point
+//! that routes each HTTP request to its transport.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use http_body_util::Full;
+
+use super::config::{EngineConfig, TransportKind};
+use super::error::{DisconnectReason, ErrorCode, RequestError};
+use super::handler::EngineHandler;
+use super::heartbeat;
+use super::query::EngineQuery;
+use super::response;
+use super::sid::Sid;
+use super::socket::{Handshake, Socket};
+use super::transport::{polling, websocket};
+
+/// What every session of an engine shares.
+pub(crate) struct EngineShared {
+    /// The settings.
+    pub(crate) config: EngineConfig,
+    /// Told of every session's events.
+    pub(crate) handler: Arc<dyn EngineHandler>,
+    /// Open sessions by sid. Sessions remove themselves when they close.
+    sessions: RwLock<HashMap<Sid, Arc<Socket>>>,
+}
+
+impl EngineShared {
+    fn get(&self, sid: &str) -> Option<Arc<Socket>> {
+        self.sessions.read().ok()?.get(sid).cloned()
+    }
+
+    pub(crate) fn remove(&self, sid: &Sid) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.remove(sid);
+        }
+    }
+
+    fn insert(&self, socket: Arc<Socket>) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.insert(socket.id().clone(), socket);
+        }
+    }
+}
+
+/// An Engine.IO v4 server. Cheap to clone; every clone is the same server.
+///
+/// Mount it in a hyper server with [`Engine::handle`] for requests whose path
+/// [`Engine::matches`], or use [`crate::http::serve`].
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<EngineShared>,
+}
+
+impl Engine {
+    /// A new engine telling `handler` about its sessions.
+    pub fn new(config: EngineConfig, handler: Arc<dyn EngineHandler>) -> Self {
+        Self {
+            shared: Arc::new(EngineShared {
+                config,
+                handler,
+                sessions: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.shared.config
+    }
+
+    /// The open session `sid`, if any.
+    pub fn socket(&self, sid: &str) -> Option<Arc<Socket>> {
+        self.shared.get(sid)
+    }
+
+    /// The number of open sessions.
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions.read().map(|s| s.len()).unwrap_or(0)
+    }
+
+    /// Closes every session for `reason` (for instance
+    /// [`DisconnectReason::ServerShuttingDown`]).
+    pub fn close_all(&self, reason: DisconnectReason) {
+        let sockets: Vec<_> = match self.shared.sessions.read() {
+            Ok(s) => s.values().cloned().collect(),
+            Err(_) => return,
+        };
+        for socket in sockets {
+            socket.close_with(reason);
+        }
+    }
+
+    /// True when `path` is the engine's path (with or without its trailing
+    /// slash).
+    pub fn matches(&self, path: &str) -> bool {
+        let own = &self.shared.config.path;
+        path == own || Some(path) == own.strip_suffix('/')
+    }
+
+    /// Answers one HTTP request addressed to the engine's path.
+    pub async fn handle<B>(
+        &self,
+        req: Request<B>,
+        remote_addr: Option<std::net::SocketAddr>,
+    ) -> Response<Full<Bytes>>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let cors = &self.shared.config.cors;
+        let request_headers = req.headers().clone();
+        let mut response = if req.method() == Method::OPTIONS {
+            let mut r = response::empty(http::StatusCode::NO_CONTENT);
+            cors.apply_preflight(&request_headers, r.headers_mut());
+            return r;
+        } else {
+            match self.route(req, remote_addr).await {
+                Ok(r) => r,
+                Err(e) => response::error(&e),
+            }
+        };
+        cors.apply(&request_headers, response.headers_mut());
+        response
+    }
+
+    async fn route<B>(
+        &self,
+        req: Request<B>,
+        remote_addr: Option<std::net::SocketAddr>,
+    ) -> Result<Response<Full<Bytes>>, RequestError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let query = EngineQuery::parse(req.uri().query())?;
+        if !self.shared.config.allows(query.transport) {
+            return Err(RequestError::code(ErrorCode::UnknownTransport));
+        }
+        let is_upgrade = websocket::is_upgrade_request(&req);
+        match (query.sid, query.transport) {
+            (None, kind) => {
+                if req.method() != Method::GET {
+                    return Err(RequestError::code(ErrorCode::BadHandshakeMethod));
+                }
+                if kind == TransportKind::WebSocket && !is_upgrade {
+                    return Err(RequestError::code(ErrorCode::BadRequest));
+                }
+                let handshake = Handshake {
+                    uri: req.uri().clone(),
+                    headers: req.headers().clone(),
+                    remote_addr,
+                };
+                self.check_allowed(&handshake)?;
+                let socket = self.open(handshake, kind);
+                let mut response = match kind {
+                    TransportKind::Polling => polling::get(socket.clone()).await?,
+                    TransportKind::WebSocket => {
+                        websocket::accept(req, socket.clone(), websocket::Mode::Direct)?
+                    }
+                };
+                response::set_cookie(&self.shared.config, &socket, &mut response);
+                Ok(response)
+            }
+            (Some(sid), kind) => {
+                let socket = self
+                    .shared
+                    .get(sid)
+                    .ok_or_else(|| RequestError::code(ErrorCode::UnknownSid))?;
+                match kind {
+                    TransportKind::WebSocket if is_upgrade => {
+                        websocket::accept(req, socket, websocket::Mode::Upgrade)
+                    }
+                    TransportKind::WebSocket => Err(RequestError::code(ErrorCode::BadRequest)),
+                    TransportKind::Polling if req.method() == Method::GET => {
+                        polling::get(socket).await
+                    }
+                    TransportKind::Polling if req.method() == Method::POST => {
+                        polling::post(socket, req).await
+                    }
+                    TransportKind::Polling => Err(RequestError::code(ErrorCode::BadRequest)),
+                }
+            }
+        }
+    }
+
+    fn check_allowed(&self, handshake: &Handshake) -> Result<(), RequestError> {
+        match &self.shared.config.allow_request {
+            Some(allow) => {
+                allow(handshake).map_err(|m| RequestError::with_message(ErrorCode::Forbidden, m))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Creates a session: registered, open packet queued, heartbeat running,
+    /// handler told.
+    fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Socket> {
+        let socket = Socket::new(Sid::random(), handshake, kind, self.shared.clone());
+        self.shared.insert(socket.clone());
+        socket.queue_open(kind);
+        tokio::spawn(heartbeat::run(socket.clone()));
+        tracing::debug!(sid = %socket.id(), transport = kind.as_str(), "session opened");
+        self.shared.handler.on_connect(&socket);
+        socket
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.shared.config)
+            .field("sessions", &self.session_count())
+            .finish()
+    }
+}

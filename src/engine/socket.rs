@@ -1,0 +1,230 @@
+//! [`Socket`]: one Engine.IO session, whichever transport carries it.
+//!
+//! The socket owns the outgoing queue. A transport (a polling GET, or the
+//! WebSocket task) takes the queue's receiving end while it writes, so exactly
+//! one transport sends at a time; during an upgrade the queue passes from
+//! polling to WebSocket without losing, repeating or reordering packets.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::{mpsc, Mutex, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::config::TransportKind;
+use super::error::{DisconnectReason, SendError};
+use super::handler::Message;
+use super::packet::{Frame, Packet};
+use super::server::EngineShared;
+use super::sid::Sid;
+use super::text::Text;
+
+/// What the client's handshake request carried, kept for the layers above
+/// (auth headers, query, remote address).
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The request URI, query included.
+    pub uri: http::Uri,
+    /// The request headers.
+    pub headers: http::HeaderMap,
+    /// The peer address, when the server knows it.
+    pub remote_addr: Option<std::net::SocketAddr>,
+}
+
+impl Handshake {
+    /// The value of query parameter `name`, percent-decoding not applied.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        super::query::param(self.uri.query(), name)
+    }
+}
+
+/// One Engine.IO session.
+pub struct Socket {
+    /// The session id.
+    id: Sid,
+    /// The handshake request.
+    handshake: Handshake,
+    /// The engine the session belongs to (handler, registry, config).
+    pub(super) engine: Arc<EngineShared>,
+    /// Sending end of the outgoing queue; bounded so a client that does not
+    /// read cannot grow server memory.
+    tx: mpsc::Sender<Frame>,
+    /// Receiving end of the outgoing queue, held by the transport writing.
+    pub(super) rx: Mutex<mpsc::Receiver<Frame>>,
+    /// The current transport (a `TransportKind` as u8).
+    transport: AtomicU8,
+    /// An upgrade to WebSocket is in progress.
+    pub(super) upgrading: AtomicBool,
+    /// Releases a pending polling GET with a noop (during an upgrade). A
+    /// permit is kept when no GET is pending, so the next GET returns at once.
+    pub(super) release_poll: Notify,
+    /// A ping was sent and its pong is awaited.
+    pub(super) awaiting_pong: AtomicBool,
+    /// Signalled when the awaited pong arrives.
+    pub(super) pong: Notify,
+    /// A polling POST is being read (a second one at once is an error).
+    pub(super) posting: AtomicBool,
+    /// Cancelled when the session closes; every task of the session ends on it.
+    pub(super) closed: CancellationToken,
+    /// Why the session closed; set once.
+    close_reason: OnceLock<DisconnectReason>,
+}
+
+impl Socket {
+    pub(super) fn new(
+        id: Sid,
+        handshake: Handshake,
+        transport: TransportKind,
+        engine: Arc<EngineShared>,
+    ) -> Arc<Self> {
+        let (tx, rx) = mpsc::channel(engine.config.max_buffered_packets.max(2));
+        Arc::new(Self {
+            id,
+            handshake,
+            engine,
+            tx,
+            rx: Mutex::new(rx),
+            transport: AtomicU8::new(transport as u8),
+            upgrading: AtomicBool::new(false),
+            release_poll: Notify::new(),
+            awaiting_pong: AtomicBool::new(false),
+            pong: Notify::new(),
+            posting: AtomicBool::new(false),
+            closed: CancellationToken::new(),
+            close_reason: OnceLock::new(),
+        })
+    }
+
+    /// The session id.
+    pub fn id(&self) -> &Sid {
+        &self.id
+    }
+
+    /// The handshake request.
+    pub fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    /// The transport carrying the session now.
+    pub fn transport(&self) -> TransportKind {
+        if self.transport.load(Ordering::Acquire) == TransportKind::WebSocket as u8 {
+            TransportKind::WebSocket
+        } else {
+            TransportKind::Polling
+        }
+    }
+
+    pub(super) fn set_transport(&self, kind: TransportKind) {
+        self.transport.store(kind as u8, Ordering::Release);
+    }
+
+    /// Queues a message for the client.
+    pub fn send(self: &Arc<Self>, message: Message) -> Result<(), SendError> {
+        let frame = match message {
+            Message::Text(t) => Frame::message(&t),
+            Message::Binary(b) => Frame::binary(b),
+        };
+        self.send_frame(frame)
+    }
+
+    /// Queues an already encoded frame: a broadcast encodes once and sends the
+    /// same frame to every receiver.
+    ///
+    /// When the queue is full the client is not reading: the session is
+    /// closed with [`DisconnectReason::SendBufferFull`].
+    pub fn send_frame(self: &Arc<Self>, frame: Frame) -> Result<(), SendError> {
+        if self.closed.is_cancelled() {
+            return Err(SendError::Closed);
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close_with(DisconnectReason::SendBufferFull);
+                Err(SendError::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
+        }
+    }
+
+    /// Closes the session from the server side.
+    pub fn close(self: &Arc<Self>) {
+        self.close_with(DisconnectReason::ForcedClose);
+    }
+
+    /// True once the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
+    /// Why the session closed, once it has.
+    pub fn close_reason(&self) -> Option<DisconnectReason> {
+        self.close_reason.get().copied()
+    }
+
+    /// Resolves when the session closes.
+    pub async fn closed(&self) {
+        self.closed.cancelled().await
+    }
+
+    /// Closes the session for `reason`: unregisters it, wakes its transports
+    /// and tells the handler. Only the first call has an effect.
+    pub(crate) fn close_with(self: &Arc<Self>, reason: DisconnectReason) {
+        if self.close_reason.set(reason).is_err() {
+            return;
+        }
+        self.engine.remove(&self.id);
+        self.closed.cancel();
+        tracing::debug!(sid = %self.id, %reason, "session closed");
+        self.engine.handler.on_disconnect(self, reason);
+    }
+
+    /// Handles one packet from the client, whichever transport brought it.
+    pub(super) fn on_packet(self: &Arc<Self>, packet: Packet) {
+        match packet {
+            Packet::Message(text) => self.engine.handler.on_message(self, Message::Text(text)),
+            Packet::Binary(data) => self.engine.handler.on_message(self, Message::Binary(data)),
+            Packet::Pong(_) => {
+                if self.awaiting_pong.swap(false, Ordering::AcqRel) {
+                    self.pong.notify_one();
+                }
+            }
+            // Clients of protocol v3 ping the server; answering costs nothing.
+            Packet::Ping(data) => {
+                let _ = self.send_frame(Packet::Pong(data).encode());
+            }
+            Packet::Close => self.close_with(DisconnectReason::TransportClose),
+            Packet::Noop | Packet::Upgrade => {}
+            Packet::Open(_) => self.close_with(DisconnectReason::ParseError),
+        }
+    }
+
+    /// Takes every frame queued now, without waiting.
+    pub(super) fn drain_ready(rx: &mut mpsc::Receiver<Frame>, into: &mut Vec<Frame>) {
+        while let Ok(frame) = rx.try_recv() {
+            into.push(frame);
+        }
+    }
+
+    /// Queues the open packet; it is always the first frame of a session.
+    pub(super) fn queue_open(self: &Arc<Self>, kind: TransportKind) {
+        let config = &self.engine.config;
+        let open = serde_json::json!({
+            "sid": self.id.as_str(),
+            "upgrades": config.upgrades_from(kind),
+            "pingInterval": config.ping_interval.as_millis() as u64,
+            "pingTimeout": config.ping_timeout.as_millis() as u64,
+            "maxPayload": config.max_payload,
+        });
+        let _ = self.send_frame(Packet::Open(Text::from(open.to_string())).encode());
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("transport", &self.transport())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,171 @@
+//! HTTP long-polling: a GET waits for queued packets and returns them as one
+//! payload; a POST carries the client's packets.
+//!
+//! One GET and one POST at a time per session: a second concurrent GET (or
+//! POST) closes the session with a transport error, as the reference server
+//! does. A GET abandoned by the client before it was answered closes the
+//! session too, since the packets it would have carried cannot be delivered.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use crate::engine::config::TransportKind;
+use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
+use crate::engine::packet::Packet;
+use crate::engine::payload;
+use crate::engine::response;
+use crate::engine::socket::Socket;
+use crate::engine::text::Text;
+
+const PAYLOAD_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+
+/// Closes the session if dropped before [`Armed::disarm`]: the request was
+/// abandoned half-way.
+struct Armed<'a> {
+    socket: &'a Arc<Socket>,
+    armed: bool,
+}
+
+impl<'a> Armed<'a> {
+    fn new(socket: &'a Arc<Socket>) -> Self {
+        Self {
+            socket,
+            armed: true,
+        }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Armed<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.socket.close_with(DisconnectReason::TransportClose);
+        }
+    }
+}
+
+/// Answers a long-poll GET: waits for the first queued frame (or a release
+/// during an upgrade, or the session's close), then returns everything queued.
+pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestError> {
+    if socket.transport() != TransportKind::Polling {
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    }
+    let Ok(mut rx) = socket.rx.try_lock() else {
+        socket.close_with(DisconnectReason::TransportError);
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    };
+    let armed = Armed::new(&socket);
+    let mut frames = Vec::new();
+    tokio::select! {
+        biased;
+        frame = rx.recv() => frames.extend(frame),
+        _ = socket.release_poll.notified() => frames.push(Packet::Noop.encode()),
+        _ = socket.closed.cancelled() => {}
+    }
+    Socket::drain_ready(&mut rx, &mut frames);
+    drop(rx);
+    if let Some(reason) = socket.close_reason() {
+        // The client asked to close: a noop ends its pending request cleanly.
+        // Otherwise it learns that the server closed the session.
+        frames.push(match reason {
+            DisconnectReason::TransportClose => Packet::Noop.encode(),
+            _ => Packet::Close.encode(),
+        });
+    }
+    armed.disarm();
+    Ok(response::ok(payload::encode(&frames), PAYLOAD_CONTENT_TYPE))
+}
+
+/// Clears the "POST in progress" flag however the request ends.
+struct Posting<'a>(&'a Socket);
+
+impl Drop for Posting<'_> {
+    fn drop(&mut self) {
+        self.0.posting.store(false, Ordering::Release);
+    }
+}
+
+/// Receives a POST of client packets, handling each as it is decoded.
+pub async fn post<B>(
+    socket: Arc<Socket>,
+    req: Request<B>,
+) -> Result<Response<Full<Bytes>>, RequestError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    if socket.transport() != TransportKind::Polling {
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    }
+    if socket.posting.swap(true, Ordering::AcqRel) {
+        socket.close_with(DisconnectReason::TransportError);
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    }
+    let _posting = Posting(&socket);
+    let body = read_body(&socket, req).await?;
+    let text = match Utf8Bytes::try_from(body) {
+        Ok(t) => Text::new(t),
+        Err(_) => return Err(parse_error(&socket)),
+    };
+    for packet in payload::decode(text) {
+        match packet {
+            Ok(packet) => socket.on_packet(packet),
+            Err(_) => return Err(parse_error(&socket)),
+        }
+    }
+    Ok(response::ok("ok", "text/html"))
+}
+
+/// Reads a POST body, never holding more than `maxHttpBufferSize` bytes.
+async fn read_body<B>(socket: &Arc<Socket>, req: Request<B>) -> Result<Bytes, RequestError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let limit = socket.engine.config.max_payload;
+    let too_large = || {
+        socket.close_with(DisconnectReason::TransportError);
+        RequestError::payload_too_large()
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    if req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"))
+    {
+        // Protocol v4 sends binary base64-encoded inside text payloads.
+        return Err(parse_error(socket));
+    }
+    let armed = Armed::new(socket);
+    let collected = Limited::new(req.into_body(), limit).collect().await;
+    armed.disarm();
+    match collected {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) => {
+            tracing::debug!(sid = %socket.id(), error = %e, "POST body could not be read");
+            socket.close_with(DisconnectReason::TransportError);
+            Err(RequestError::code(ErrorCode::BadRequest))
+        }
+    }
+}
+
+fn parse_error(socket: &Arc<Socket>) -> RequestError {
+    socket.close_with(DisconnectReason::ParseError);
+    RequestError::with_message(ErrorCode::BadRequest, "Invalid packet")
+}

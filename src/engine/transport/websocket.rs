@@ -1,0 +1,267 @@
+//! The WebSocket transport over hyper's upgrade: a direct WebSocket session,
+//! or the upgrade of a polling session (`2probe` → `3probe`, then `5`).
+//!
+//! During an upgrade, packets the server sends stay in the session's queue:
+//! the pending polling GET is released with a noop, and once the client sends
+//! `5` this task takes the queue and writes what it holds, in order.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::engine::config::TransportKind;
+use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
+use crate::engine::packet::{Frame, Packet};
+use crate::engine::socket::Socket;
+use crate::engine::text::Text;
+
+type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// How the WebSocket joins its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The session was opened on this WebSocket.
+    Direct,
+    /// The session was opened on polling and moves to this WebSocket.
+    Upgrade,
+}
+
+/// True when the request asks for a WebSocket.
+pub fn is_upgrade_request<B>(req: &Request<B>) -> bool {
+    let has = |name: header::HeaderName, token: &str| {
+        req.headers().get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    has(header::UPGRADE, "websocket") && req.headers().contains_key(header::SEC_WEBSOCKET_KEY)
+}
+
+/// Answers a WebSocket request with `101 Switching Protocols` and runs the
+/// session on the upgraded connection in its own task.
+pub fn accept<B>(
+    mut req: Request<B>,
+    socket: Arc<Socket>,
+    mode: Mode,
+) -> Result<Response<Full<Bytes>>, RequestError> {
+    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    };
+    let version_ok = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v == "13");
+    if !version_ok {
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    }
+    if mode == Mode::Upgrade
+        && (socket.transport() != TransportKind::Polling
+            || socket.upgrading.swap(true, Ordering::AcqRel))
+    {
+        return Err(RequestError::code(ErrorCode::BadRequest));
+    }
+    let accept_key = derive_accept_key(key.as_bytes());
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(socket.engine.config.ws_read_buffer_size)
+        .write_buffer_size(0)
+        .max_message_size(Some(socket.engine.config.max_payload))
+        .max_frame_size(Some(socket.engine.config.max_payload));
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(sid = %socket.id(), error = %e, "WebSocket upgrade failed");
+                match mode {
+                    Mode::Direct => socket.close_with(DisconnectReason::TransportError),
+                    Mode::Upgrade => socket.upgrading.store(false, Ordering::Release),
+                }
+                return;
+            }
+        };
+        let ws =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        match mode {
+            Mode::Direct => run(ws, socket).await,
+            Mode::Upgrade => upgrade(ws, socket).await,
+        }
+    });
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(v) = HeaderValue::from_str(&accept_key) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+    }
+    Ok(response)
+}
+
+/// Runs the probe exchange of an upgrade, then the session on this WebSocket.
+/// A failed upgrade leaves the session on polling.
+async fn upgrade(mut ws: Ws, socket: Arc<Socket>) {
+    let timeout = socket.engine.config.upgrade_timeout;
+    let outcome = tokio::select! {
+        r = tokio::time::timeout(timeout, probe(&mut ws, &socket)) => r.unwrap_or(Err("upgrade timed out")),
+        _ = socket.closed.cancelled() => Err("session closed"),
+    };
+    socket.upgrading.store(false, Ordering::Release);
+    match outcome {
+        Ok(()) => {
+            socket.set_transport(TransportKind::WebSocket);
+            // A GET still pending must give the queue up to this WebSocket.
+            socket.release_poll.notify_one();
+            tracing::debug!(sid = %socket.id(), "upgraded to WebSocket");
+            run(ws, socket).await;
+        }
+        Err(why) => {
+            tracing::debug!(sid = %socket.id(), why, "upgrade abandoned");
+            let _ = ws.close(None).await;
+        }
+    }
+}
+
+/// `2probe` → `3probe`, release the pending GET, then wait for `5`.
+async fn probe(ws: &mut Ws, socket: &Arc<Socket>) -> Result<(), &'static str> {
+    match next_packet(ws).await? {
+        Packet::Ping(data) if data == "probe" => {}
+        _ => return Err("expected a probe"),
+    }
+    ws.send(WsMessage::Text("3probe".into()))
+        .await
+        .map_err(|_| "probe answer not sent")?;
+    socket.release_poll.notify_one();
+    loop {
+        match next_packet(ws).await? {
+            Packet::Upgrade => return Ok(()),
+            Packet::Noop => {}
+            _ => return Err("expected the upgrade packet"),
+        }
+    }
+}
+
+/// The next Engine.IO packet on the WebSocket, skipping control frames.
+async fn next_packet(ws: &mut Ws) -> Result<Packet, &'static str> {
+    loop {
+        match ws.next().await {
+            Some(Ok(WsMessage::Text(t))) => {
+                return Packet::decode_text(Text::new(t)).map_err(|_| "invalid packet")
+            }
+            Some(Ok(WsMessage::Binary(_))) => return Err("binary frame during upgrade"),
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {}
+            Some(Ok(WsMessage::Close(_))) | None => return Err("closed during upgrade"),
+            Some(Err(_)) => return Err("transport error during upgrade"),
+        }
+    }
+}
+
+fn to_ws(frame: Frame) -> WsMessage {
+    match frame {
+        Frame::Text(t) => WsMessage::Text(t),
+        Frame::Binary(b) => WsMessage::Binary(b),
+    }
+}
+
+/// Most frames written before one flush.
+const MAX_BATCH: usize = 64;
+
+/// Carries the session on `ws` until it closes: writes queued frames, reads
+/// client packets.
+async fn run(ws: Ws, socket: Arc<Socket>) {
+    let (mut sink, mut stream) = ws.split();
+    let mut rx = tokio::select! {
+        rx = socket.rx.lock() => rx,
+        _ = socket.closed.cancelled() => {
+            let _ = sink.send(WsMessage::Close(None)).await;
+            return;
+        }
+    };
+    let mut batch = Vec::with_capacity(8);
+    loop {
+        tokio::select! {
+            biased;
+            _ = socket.closed.cancelled() => break,
+            frame = rx.recv() => {
+                let Some(frame) = frame else { break };
+                batch.push(frame);
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(f) => batch.push(f),
+                        Err(_) => break,
+                    }
+                }
+                let write = async {
+                    for f in batch.drain(..) {
+                        sink.feed(to_ws(f)).await?;
+                    }
+                    sink.flush().await
+                };
+                let written = tokio::select! {
+                    r = write => r,
+                    _ = socket.closed.cancelled() => break,
+                };
+                if let Err(e) = written {
+                    tracing::debug!(sid = %socket.id(), error = %e, "WebSocket write failed");
+                    socket.close_with(DisconnectReason::TransportError);
+                    break;
+                }
+            }
+            msg = stream.next() => {
+                if let Err(reason) = on_ws_message(&socket, msg) {
+                    socket.close_with(reason);
+                    break;
+                }
+            }
+        }
+    }
+    // The server closed the session: deliver what is still queued, then close.
+    let mut rest = Vec::new();
+    Socket::drain_ready(&mut rx, &mut rest);
+    drop(rx);
+    let farewell = async {
+        for f in rest {
+            sink.feed(to_ws(f)).await?;
+        }
+        sink.send(WsMessage::Close(None)).await
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), farewell).await;
+}
+
+/// Handles one WebSocket message; `Err` carries why the session must end.
+fn on_ws_message(
+    socket: &Arc<Socket>,
+    msg: Option<Result<WsMessage, WsError>>,
+) -> Result<(), DisconnectReason> {
+    match msg {
+        Some(Ok(WsMessage::Text(t))) => match Packet::decode_text(Text::new(t)) {
+            Ok(packet) => {
+                socket.on_packet(packet);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::debug!(sid = %socket.id(), error = %e, "invalid packet");
+                Err(DisconnectReason::ParseError)
+            }
+        },
+        Some(Ok(WsMessage::Binary(b))) => {
+            socket.on_packet(Packet::Binary(b));
+            Ok(())
+        }
+        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => Ok(()),
+        Some(Ok(WsMessage::Close(_))) | None => Err(DisconnectReason::TransportClose),
+        Some(Err(e)) => {
+            tracing::debug!(sid = %socket.id(), error = %e, "WebSocket read failed");
+            Err(DisconnectReason::TransportError)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The `edgeio` binary: parse the flags, set up logging, serve until Ctrl-C or
+//! SIGTERM.
+
+use anyhow::{anyhow, Context};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use edgeio::config::Cli;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(&cli.log_format);
+
+    let addr = cli
+        .listen_addr(std::env::var("PORT").ok().as_deref())
+        .map_err(|e| anyhow!(e))?;
+    let config = cli.engine_config().map_err(|e| anyhow!(e))?;
+    let handler =
+        edgeio::apps::by_name(&cli.app).ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
+    let engine = edgeio::Engine::new(config, handler);
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        app = %cli.app,
+        path = %engine.config().path,
+        "edgeio listening"
+    );
+    edgeio::serve(listener, engine, edgeio::shutdown::signal()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_tracing(format: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
