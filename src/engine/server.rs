@@ -169,6 +169,7 @@ impl Engine {
                 let socket = self
                     .shared
                     .get(sid)
+                    .filter(|s| !s.check_alive())
                     .ok_or_else(|| RequestError::code(ErrorCode::UnknownSid))?;
                 match kind {
                     TransportKind::WebSocket if is_upgrade => {

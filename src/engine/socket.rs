@@ -5,10 +5,11 @@
 //! one transport sends at a time; during an upgrade the queue passes from
 //! polling to WebSocket without losing, repeating or reordering packets.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, Mutex, Notify};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::TransportKind;
@@ -55,11 +56,16 @@ pub struct Socket {
     transport: AtomicU8,
     /// An upgrade to WebSocket is in progress.
     pub(super) upgrading: AtomicBool,
+    /// Signalled when the session moves to WebSocket.
+    pub(super) upgraded: Notify,
     /// Releases a pending polling GET with a noop (during an upgrade). A
     /// permit is kept when no GET is pending, so the next GET returns at once.
     pub(super) release_poll: Notify,
-    /// A ping was sent and its pong is awaited.
-    pub(super) awaiting_pong: AtomicBool,
+    /// While a ping awaits its pong: the deadline for it, in milliseconds
+    /// after `started` (0 when no pong is awaited).
+    pong_deadline_ms: AtomicU64,
+    /// When the session opened; the reference for `pong_deadline_ms`.
+    started: Instant,
     /// Signalled when the awaited pong arrives.
     pub(super) pong: Notify,
     /// A polling POST is being read (a second one at once is an error).
@@ -86,8 +92,10 @@ impl Socket {
             rx: Mutex::new(rx),
             transport: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
+            upgraded: Notify::new(),
             release_poll: Notify::new(),
-            awaiting_pong: AtomicBool::new(false),
+            pong_deadline_ms: AtomicU64::new(0),
+            started: Instant::now(),
             pong: Notify::new(),
             posting: AtomicBool::new(false),
             closed: CancellationToken::new(),
@@ -114,8 +122,13 @@ impl Socket {
         }
     }
 
-    pub(super) fn set_transport(&self, kind: TransportKind) {
-        self.transport.store(kind as u8, Ordering::Release);
+    /// Moves the session to WebSocket for good.
+    pub(super) fn set_upgraded(&self) {
+        self.transport
+            .store(TransportKind::WebSocket as u8, Ordering::Release);
+        self.upgraded.notify_waiters();
+        // A GET still pending must give the queue up to the WebSocket.
+        self.release_poll.notify_one();
     }
 
     /// Queues a message for the client.
@@ -184,7 +197,7 @@ impl Socket {
             Packet::Message(text) => self.engine.handler.on_message(self, Message::Text(text)),
             Packet::Binary(data) => self.engine.handler.on_message(self, Message::Binary(data)),
             Packet::Pong(_) => {
-                if self.awaiting_pong.swap(false, Ordering::AcqRel) {
+                if self.pong_deadline_ms.swap(0, Ordering::AcqRel) != 0 {
                     self.pong.notify_one();
                 }
             }
@@ -196,6 +209,23 @@ impl Socket {
             Packet::Noop | Packet::Upgrade => {}
             Packet::Open(_) => self.close_with(DisconnectReason::ParseError),
         }
+    }
+
+    /// Records that a ping was sent and its pong is due by `deadline`.
+    pub(super) fn expect_pong_by(&self, deadline: Instant) {
+        let ms = deadline.saturating_duration_since(self.started).as_millis() as u64;
+        self.pong_deadline_ms.store(ms.max(1), Ordering::Release);
+    }
+
+    /// Closes the session if its pong is overdue, whether or not the heartbeat
+    /// timer has fired yet; true when the session is (now) closed. Called on
+    /// every request, so a late client is refused from the deadline on.
+    pub(super) fn check_alive(self: &Arc<Self>) -> bool {
+        let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
+        if deadline != 0 && self.started.elapsed().as_millis() as u64 >= deadline {
+            self.close_with(DisconnectReason::PingTimeout);
+        }
+        self.is_closed()
     }
 
     /// Takes every frame queued now, without waiting.

@@ -8,6 +8,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, Request, Response};
@@ -55,6 +56,9 @@ impl Drop for Armed<'_> {
 /// Answers a long-poll GET: waits for the first queued frame (or a release
 /// during an upgrade, or the session's close), then returns everything queued.
 pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestError> {
+    if socket.upgrading.load(Ordering::Acquire) {
+        settle_upgrade(&socket).await;
+    }
     if socket.transport() != TransportKind::Polling {
         return Err(RequestError::code(ErrorCode::BadRequest));
     }
@@ -82,6 +86,22 @@ pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestEr
     }
     armed.disarm();
     Ok(response::ok(payload::encode(&frames), PAYLOAD_CONTENT_TYPE))
+}
+
+/// How long a GET that arrives during an upgrade waits for the upgrade's
+/// last packet, which the client may have sent just before it on the
+/// WebSocket (the reference server checks every 100 ms).
+const UPGRADE_SETTLE: Duration = Duration::from_millis(100);
+
+/// Waits (briefly) for an upgrade in flight to complete, so that a GET racing
+/// the client's `5` on another connection is refused rather than answered.
+async fn settle_upgrade(socket: &Socket) {
+    let upgraded = socket.upgraded.notified();
+    tokio::pin!(upgraded);
+    upgraded.as_mut().enable();
+    if socket.transport() == TransportKind::Polling {
+        let _ = tokio::time::timeout(UPGRADE_SETTLE, upgraded).await;
+    }
 }
 
 /// Clears the "POST in progress" flag however the request ends.

@@ -63,12 +63,11 @@ pub fn accept<B>(
     if !version_ok {
         return Err(RequestError::code(ErrorCode::BadRequest));
     }
-    if mode == Mode::Upgrade
+    // Like the reference server, a second upgrade of a session (already
+    // upgraded, or upgrading) gets its WebSocket and sees it closed at once.
+    let refused = mode == Mode::Upgrade
         && (socket.transport() != TransportKind::Polling
-            || socket.upgrading.swap(true, Ordering::AcqRel))
-    {
-        return Err(RequestError::code(ErrorCode::BadRequest));
-    }
+            || socket.upgrading.swap(true, Ordering::AcqRel));
     let accept_key = derive_accept_key(key.as_bytes());
     let on_upgrade = hyper::upgrade::on(&mut req);
     let config = WebSocketConfig::default()
@@ -82,16 +81,21 @@ pub fn accept<B>(
             Err(e) => {
                 tracing::debug!(sid = %socket.id(), error = %e, "WebSocket upgrade failed");
                 match mode {
+                    _ if refused => {}
                     Mode::Direct => socket.close_with(DisconnectReason::TransportError),
                     Mode::Upgrade => socket.upgrading.store(false, Ordering::Release),
                 }
                 return;
             }
         };
-        let ws =
+        let mut ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
         match mode {
+            _ if refused => {
+                tracing::debug!(sid = %socket.id(), "second upgrade refused");
+                let _ = ws.close(None).await;
+            }
             Mode::Direct => run(ws, socket).await,
             Mode::Upgrade => upgrade(ws, socket).await,
         }
@@ -118,9 +122,7 @@ async fn upgrade(mut ws: Ws, socket: Arc<Socket>) {
     socket.upgrading.store(false, Ordering::Release);
     match outcome {
         Ok(()) => {
-            socket.set_transport(TransportKind::WebSocket);
-            // A GET still pending must give the queue up to this WebSocket.
-            socket.release_poll.notify_one();
+            socket.set_upgraded();
             tracing::debug!(sid = %socket.id(), "upgraded to WebSocket");
             run(ws, socket).await;
         }
