@@ -21,3 +21,8 @@ pub mod shutdown;
 
 pub use engine::{Engine, EngineConfig, EngineHandler, Message, Socket};
 pub use http::{serve, EdgeService};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 use http::{Method, Request, Response};
 use http_body_util::Full;
+use tracing::Instrument;
 
 use super::config::{EngineConfig, TransportKind};
 use super::error::{DisconnectReason, ErrorCode, RequestError};
@@ -203,7 +204,8 @@ impl Engine {
         let socket = Socket::new(Sid::random(), handshake, kind, self.shared.clone());
         self.shared.insert(socket.clone());
         socket.queue_open(kind);
-        tokio::spawn(heartbeat::run(socket.clone()));
+        let span = tracing::debug_span!("session", sid = %socket.id());
+        tokio::spawn(heartbeat::run(socket.clone()).instrument(span));
         tracing::debug!(sid = %socket.id(), transport = kind.as_str(), "session opened");
         self.shared.handler.on_connect(&socket);
         socket

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tokio_tungstenite::WebSocketStream;
+use tracing::Instrument;
 
 use crate::engine::config::TransportKind;
 use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
@@ -75,7 +76,8 @@ pub fn accept<B>(
         .write_buffer_size(0)
         .max_message_size(Some(socket.engine.config.max_payload))
         .max_frame_size(Some(socket.engine.config.max_payload));
-    tokio::spawn(async move {
+    let span = tracing::debug_span!("session", sid = %socket.id(), transport = "websocket");
+    let task = async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
@@ -99,7 +101,8 @@ pub fn accept<B>(
             Mode::Direct => run(ws, socket).await,
             Mode::Upgrade => upgrade(ws, socket).await,
         }
-    });
+    };
+    tokio::spawn(task.instrument(span));
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();

@@ -1,0 +1,182 @@
+//! The `edgeio` binary as an operator runs it: flags documented by `--help`,
+//! `PORT` honoured, and a clean stop on SIGTERM that closes open sessions.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_edgeio");
+
+/// A free loopback port (bound then released).
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// Kills the server if a test fails before stopping it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(args: &[&str], envs: &[(&str, String)]) -> Server {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("EDGEIO_LISTEN")
+        .env_remove("PORT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    Server(cmd.spawn().expect("start edgeio"))
+}
+
+fn wait_until_listening(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "edgeio did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One HTTP/1.1 GET; returns (status line, body).
+fn get(addr: SocketAddr, path: &str) -> (String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write request");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read response");
+    let status = raw.lines().next().unwrap_or_default().to_owned();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (status, body.to_owned())
+}
+
+fn sid_of(open_body: &str) -> String {
+    let json = open_body.strip_prefix('0').expect("open packet");
+    let v: serde_json::Value = serde_json::from_str(json).expect("open packet JSON");
+    v["sid"].as_str().expect("sid").to_owned()
+}
+
+#[test]
+fn help_documents_every_option() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run --help");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--path",
+        "--ping-interval",
+        "--ping-timeout",
+        "--max-payload",
+        "--transports",
+        "--cors-origin",
+        "--app",
+        "EDGEIO_LISTEN",
+    ] {
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_refused_with_an_error() {
+    let out = Command::new(BIN)
+        .args(["--transports", "smoke-signals"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("smoke-signals"));
+}
+
+#[test]
+fn port_env_is_honoured_and_env_vars_configure_the_engine() {
+    let port = free_port();
+    let _server = start(
+        &[],
+        &[
+            ("PORT", port.to_string()),
+            ("EDGEIO_PATH", "/rt/".to_owned()),
+            ("EDGEIO_PING_INTERVAL", "1234".to_owned()),
+        ],
+    );
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_until_listening(addr);
+    let (status, body) = get(addr, "/rt/?EIO=4&transport=polling");
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("\"pingInterval\":1234"), "{body}");
+    let (status, _) = get(addr, "/socket.io/?EIO=4&transport=polling");
+    assert!(
+        status.contains("404"),
+        "other paths are not served: {status}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_closes_sessions_and_exits_cleanly() {
+    let port = free_port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut server = start(&["--listen", &addr.to_string()], &[]);
+    wait_until_listening(addr);
+    let (_, open) = get(addr, "/socket.io/?EIO=4&transport=polling");
+    let sid = sid_of(&open);
+
+    // A long-poll waiting on the server when it is told to stop.
+    let pending = std::thread::spawn(move || {
+        get(
+            addr,
+            &format!("/socket.io/?EIO=4&transport=polling&sid={sid}"),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("send SIGTERM");
+    assert!(killed.success());
+
+    let (status, body) = pending.join().expect("poll thread");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body, "1", "the pending poll receives a close packet");
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = server.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "edgeio did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut log = String::new();
+    if let Some(stderr) = server.0.stderr.take() {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            log.push_str(&line);
+            log.push('\n');
+        }
+    }
+    assert!(log.contains("SIGTERM received"), "log:\n{log}");
+}
