@@ -66,8 +66,16 @@ pub enum Packet {
 }
 
 impl Packet {
-    /// Decodes a text packet: a type digit then its data.
+    /// Decodes a text packet: a type digit then its data, or `b` + base64 for
+    /// a binary message. Polling payloads carry binary that way, and so do
+    /// WebSocket text frames from clients told to `forceBase64`.
     pub fn decode_text(text: Text) -> Result<Packet, PacketError> {
+        if let Some(b64) = text.strip_prefix('b') {
+            return base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map(|v| Packet::Binary(Bytes::from(v)))
+                .map_err(|_| PacketError::BadBase64);
+        }
         let first = *text.as_bytes().first().ok_or(PacketError::Empty)?;
         let kind = PacketType::from_digit(first).ok_or(PacketError::UnknownType(first))?;
         // The digit is one ASCII byte, so index 1 is a char boundary.
@@ -87,18 +95,6 @@ impl Packet {
             PacketType::Message => Ok(Packet::Message(data)),
             PacketType::Upgrade => no_data(Packet::Upgrade),
             PacketType::Noop => no_data(Packet::Noop),
-        }
-    }
-
-    /// Decodes a packet of a polling payload: `b` + base64 for binary, or a
-    /// text packet.
-    pub fn decode_polling(text: Text) -> Result<Packet, PacketError> {
-        match text.strip_prefix('b') {
-            Some(b64) => base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map(|v| Packet::Binary(Bytes::from(v)))
-                .map_err(|_| PacketError::BadBase64),
-            None => Packet::decode_text(text),
         }
     }
 
@@ -183,7 +179,7 @@ mod tests {
     use super::*;
 
     fn decode(s: &str) -> Result<Packet, PacketError> {
-        Packet::decode_polling(Text::from(s))
+        Packet::decode_text(Text::from(s))
     }
 
     #[test]

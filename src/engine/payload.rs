@@ -24,7 +24,7 @@ pub fn decode(body: Text) -> impl Iterator<Item = Result<Packet, PacketError>> {
         // `start..end` lies between separators, so on char boundaries.
         let item = body
             .slice(start..end)
-            .map_or(Err(PacketError::Empty), Packet::decode_polling);
+            .map_or(Err(PacketError::Empty), Packet::decode_text);
         if item.is_err() {
             next = None;
         }
