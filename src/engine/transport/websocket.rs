@@ -229,6 +229,13 @@ async fn run(ws: Ws, socket: Arc<Socket>) {
             }
         }
     }
+    if matches!(
+        socket.close_reason(),
+        Some(DisconnectReason::TransportClose | DisconnectReason::TransportError)
+    ) {
+        // The connection is gone or closing from the client's side.
+        return;
+    }
     // The server closed the session: deliver what is still queued, then close.
     let mut rest = Vec::new();
     Socket::drain_ready(&mut rx, &mut rest);
