@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::engine::{CookieConfig, CorsConfig, EngineConfig, TransportKind};
+use crate::protocol::Limits;
+use crate::server::IoConfig;
 
 /// edgeio: a Socket.IO-compatible real-time server.
 #[derive(Debug, Clone, Parser)]
@@ -94,6 +96,24 @@ pub struct Cli {
     )]
     pub max_buffered_packets: usize,
 
+    /// Milliseconds a client may take to join a namespace before it is closed.
+    #[arg(
+        long,
+        env = "EDGEIO_CONNECT_TIMEOUT",
+        default_value_t = 45_000,
+        value_name = "MS"
+    )]
+    pub connect_timeout: u64,
+
+    /// Milliseconds the server waits for a client's acknowledgement by default.
+    #[arg(
+        long,
+        env = "EDGEIO_ACK_TIMEOUT",
+        default_value_t = 10_000,
+        value_name = "MS"
+    )]
+    pub ack_timeout: u64,
+
     /// The application to run.
     #[arg(long, env = "EDGEIO_APP", default_value = "echo", value_parser = clap::builder::PossibleValuesParser::new(crate::apps::NAMES))]
     pub app: String,
@@ -123,6 +143,19 @@ impl Cli {
             None => 3000,
         };
         Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+
+    /// The Socket.IO settings these flags describe.
+    pub fn io_config(&self) -> IoConfig {
+        IoConfig {
+            connect_timeout: Duration::from_millis(self.connect_timeout),
+            ack_timeout: Duration::from_millis(self.ack_timeout),
+            limits: Limits {
+                max_len: self.max_payload,
+                ..Limits::default()
+            },
+            ..IoConfig::default()
+        }
     }
 
     /// The engine settings these flags describe.

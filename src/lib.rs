@@ -17,6 +17,8 @@ pub mod apps;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod protocol;
+pub mod server;
 pub mod shutdown;
 
 pub use engine::{Engine, EngineConfig, EngineHandler, Message, Socket};

@@ -18,8 +18,8 @@ async fn main() -> anyhow::Result<()> {
         .listen_addr(std::env::var("PORT").ok().as_deref())
         .map_err(|e| anyhow!(e))?;
     let config = cli.engine_config().map_err(|e| anyhow!(e))?;
-    let handler =
-        edgeio::apps::by_name(&cli.app).ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
+    let handler = edgeio::apps::build(&cli.app, cli.io_config())
+        .ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
     let engine = edgeio::Engine::new(config, handler);
 
     let listener = tokio::net::TcpListener::bind(addr)

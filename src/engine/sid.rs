@@ -26,6 +26,12 @@ impl Sid {
     }
 }
 
+impl From<&str> for Sid {
+    fn from(s: &str) -> Self {
+        Sid(s.into())
+    }
+}
+
 impl fmt::Display for Sid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

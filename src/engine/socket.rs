@@ -5,6 +5,7 @@
 //! one transport sends at a time; during an upgrade the queue passes from
 //! polling to WebSocket without losing, repeating or reordering packets.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -74,6 +75,8 @@ pub struct Socket {
     pub(super) closed: CancellationToken,
     /// Why the session closed; set once.
     close_reason: OnceLock<DisconnectReason>,
+    /// The layer above's state for this session (set once, read lock-free).
+    user_data: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
 impl Socket {
@@ -100,6 +103,7 @@ impl Socket {
             posting: AtomicBool::new(false),
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
+            user_data: OnceLock::new(),
         })
     }
 
@@ -129,6 +133,25 @@ impl Socket {
         self.upgraded.notify_waiters();
         // A GET still pending must give the queue up to the WebSocket.
         self.release_poll.notify_one();
+    }
+
+    /// Attaches the layer above's state to the session; fails (giving the
+    /// value back) when some was attached already.
+    pub fn set_user_data<T: Any + Send + Sync>(&self, data: T) -> Result<(), T> {
+        let mut slot = Some(data);
+        let _ = self.user_data.get_or_init(|| match slot.take() {
+            Some(d) => Box::new(d),
+            None => Box::new(()),
+        });
+        match slot {
+            None => Ok(()),
+            Some(d) => Err(d),
+        }
+    }
+
+    /// The state attached with [`Socket::set_user_data`], if it is a `T`.
+    pub fn user_data<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.user_data.get()?.downcast_ref::<T>()
     }
 
     /// Queues a message for the client.
@@ -181,7 +204,7 @@ impl Socket {
 
     /// Closes the session for `reason`: unregisters it, wakes its transports
     /// and tells the handler. Only the first call has an effect.
-    pub(crate) fn close_with(self: &Arc<Self>, reason: DisconnectReason) {
+    pub fn close_with(self: &Arc<Self>, reason: DisconnectReason) {
         if self.close_reason.set(reason).is_err() {
             return;
         }

@@ -1,0 +1,401 @@
+//! Socket.IO v5 packets: the pure codec, no I/O.
+//!
+//! `<type>[<attachments>-][<namespace>,][<ack id>][<JSON data>]`, for instance
+//! `2/chat,12["message","hi"]`. Binary data travels as attachments: the JSON
+//! holds `{"_placeholder":true,"num":N}` where attachment N goes, and the N
+//! attachments follow the text packet as binary Engine.IO messages. The codec
+//! keeps the placeholders in the JSON and the attachments beside it, in order,
+//! so that a packet received can be sent on unchanged.
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::error::ProtocolError;
+
+/// The packet types of Socket.IO v5. The binary variants are not separate:
+/// a packet with attachments is sent as BINARY_EVENT / BINARY_ACK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PacketKind {
+    Connect,
+    Disconnect,
+    Event,
+    Ack,
+    ConnectError,
+}
+
+/// One Socket.IO packet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packet {
+    /// What the packet is.
+    pub kind: PacketKind,
+    /// The namespace, `/` by default.
+    pub ns: String,
+    /// The acknowledgement id, for events that want an answer and for acks.
+    pub id: Option<u64>,
+    /// The JSON data: the event name and arguments as an array for events,
+    /// the arguments for acks, the auth payload for connects.
+    pub data: Option<Value>,
+    /// Binary attachments, in placeholder order.
+    pub attachments: Vec<Bytes>,
+}
+
+/// Limits on what a decoded packet may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Binary attachments per packet.
+    pub max_attachments: usize,
+    /// Nesting depth of the JSON data.
+    pub max_depth: usize,
+    /// Length of the text packet, in bytes.
+    pub max_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachments: 10,
+            max_depth: 32,
+            max_len: 1_000_000,
+        }
+    }
+}
+
+/// Events a client may not emit: they name the server's own happenings.
+pub const RESERVED_EVENTS: &[&str] = &[
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+impl Packet {
+    /// An event packet: `[name, ...args]`.
+    pub fn event(ns: &str, name: &str, args: Vec<Value>, attachments: Vec<Bytes>) -> Packet {
+        let mut data = Vec::with_capacity(1 + args.len());
+        data.push(Value::String(name.to_owned()));
+        data.extend(args);
+        Packet {
+            kind: PacketKind::Event,
+            ns: ns.to_owned(),
+            id: None,
+            data: Some(Value::Array(data)),
+            attachments,
+        }
+    }
+
+    /// An ack packet answering `id` with `args`.
+    pub fn ack(ns: &str, id: u64, args: Vec<Value>, attachments: Vec<Bytes>) -> Packet {
+        Packet {
+            kind: PacketKind::Ack,
+            ns: ns.to_owned(),
+            id: Some(id),
+            data: Some(Value::Array(args)),
+            attachments,
+        }
+    }
+
+    /// A packet of `kind` for `ns` carrying `data`.
+    pub fn new(kind: PacketKind, ns: &str, data: Option<Value>) -> Packet {
+        Packet {
+            kind,
+            ns: ns.to_owned(),
+            id: None,
+            data,
+            attachments: Vec::new(),
+        }
+    }
+
+    /// Encodes the text part; the attachments are sent after it, as binary
+    /// messages.
+    pub fn encode(&self) -> String {
+        let binary = !self.attachments.is_empty();
+        let digit = match (self.kind, binary) {
+            (PacketKind::Connect, _) => '0',
+            (PacketKind::Disconnect, _) => '1',
+            (PacketKind::Event, false) => '2',
+            (PacketKind::Ack, false) => '3',
+            (PacketKind::ConnectError, _) => '4',
+            (PacketKind::Event, true) => '5',
+            (PacketKind::Ack, true) => '6',
+        };
+        let mut out = String::with_capacity(16);
+        out.push(digit);
+        if binary && matches!(self.kind, PacketKind::Event | PacketKind::Ack) {
+            out.push_str(&self.attachments.len().to_string());
+            out.push('-');
+        }
+        if self.ns != "/" {
+            out.push_str(&self.ns);
+            out.push(',');
+        }
+        if let Some(id) = self.id {
+            out.push_str(&id.to_string());
+        }
+        if let Some(data) = &self.data {
+            // Serializing a serde_json::Value cannot fail.
+            out.push_str(&serde_json::to_string(data).unwrap_or_default());
+        }
+        out
+    }
+
+    /// The event name, for an event packet.
+    pub fn event_name(&self) -> Option<&str> {
+        match (&self.kind, &self.data) {
+            (PacketKind::Event, Some(Value::Array(a))) => a.first()?.as_str(),
+            _ => None,
+        }
+    }
+}
+
+/// A decoded text packet and the number of binary attachments that must
+/// follow it before it is complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The packet, without its attachments yet.
+    pub packet: Packet,
+    /// Attachments announced.
+    pub attachments: usize,
+}
+
+/// Decodes the text part of a packet.
+pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
+    if text.len() > limits.max_len {
+        return Err(ProtocolError::TooLarge(limits.max_len));
+    }
+    let bytes = text.as_bytes();
+    let first = *bytes.first().ok_or(ProtocolError::Empty)?;
+    let (kind, binary) = match first {
+        b'0' => (PacketKind::Connect, false),
+        b'1' => (PacketKind::Disconnect, false),
+        b'2' => (PacketKind::Event, false),
+        b'3' => (PacketKind::Ack, false),
+        b'4' => (PacketKind::ConnectError, false),
+        b'5' => (PacketKind::Event, true),
+        b'6' => (PacketKind::Ack, true),
+        other => return Err(ProtocolError::UnknownType(other)),
+    };
+    let mut rest = &text[1..];
+
+    let mut attachments = 0;
+    if binary {
+        let dash = rest.find('-').ok_or(ProtocolError::BadAttachmentCount)?;
+        let count = &rest[..dash];
+        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) || count.len() > 6 {
+            return Err(ProtocolError::BadAttachmentCount);
+        }
+        attachments = count
+            .parse::<usize>()
+            .map_err(|_| ProtocolError::BadAttachmentCount)?;
+        if attachments > limits.max_attachments {
+            return Err(ProtocolError::TooManyAttachments(limits.max_attachments));
+        }
+        rest = &rest[dash + 1..];
+    }
+
+    let mut ns = "/";
+    if rest.starts_with('/') {
+        match rest.find(',') {
+            Some(comma) => {
+                ns = &rest[..comma];
+                rest = &rest[comma + 1..];
+            }
+            None => {
+                ns = rest;
+                rest = "";
+            }
+        }
+    }
+
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let id = if digits > 0 {
+        let id = rest[..digits]
+            .parse::<u64>()
+            .map_err(|_| ProtocolError::BadAckId)?;
+        rest = &rest[digits..];
+        Some(id)
+    } else {
+        None
+    };
+
+    let data = if rest.is_empty() {
+        None
+    } else {
+        check_depth(rest, limits.max_depth)?;
+        Some(serde_json::from_str::<Value>(rest).map_err(|_| ProtocolError::BadJson)?)
+    };
+
+    if !payload_fits(kind, data.as_ref()) || (id.is_none() && kind == PacketKind::Ack) {
+        return Err(ProtocolError::BadPayload);
+    }
+    if let Some(d) = &data {
+        check_placeholders(d, attachments)?;
+    }
+    Ok(Decoded {
+        packet: Packet {
+            kind,
+            ns: ns.to_owned(),
+            id,
+            data,
+            attachments: Vec::with_capacity(attachments),
+        },
+        attachments,
+    })
+}
+
+/// The payload rules of the reference parser.
+fn payload_fits(kind: PacketKind, data: Option<&Value>) -> bool {
+    match (kind, data) {
+        (PacketKind::Connect, None | Some(Value::Object(_))) => true,
+        (PacketKind::Disconnect, None) => true,
+        (PacketKind::ConnectError, Some(Value::Object(_) | Value::String(_))) => true,
+        (PacketKind::Event, Some(Value::Array(a))) => match a.first() {
+            Some(Value::String(name)) => !RESERVED_EVENTS.contains(&name.as_str()),
+            Some(Value::Number(_)) => true,
+            _ => false,
+        },
+        (PacketKind::Ack, Some(Value::Array(_))) => true,
+        _ => false,
+    }
+}
+
+/// Refuses JSON nested deeper than `max` before parsing it (so the parser's
+/// own recursion is never the limit). Brackets inside strings do not count.
+fn check_depth(json: &str, max: usize) -> Result<(), ProtocolError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in json.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Err(ProtocolError::TooDeep(max));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every placeholder must point at an announced attachment.
+fn check_placeholders(value: &Value, attachments: usize) -> Result<(), ProtocolError> {
+    match value {
+        Value::Object(map) if map.get("_placeholder") == Some(&Value::Bool(true)) => {
+            match map.get("num").and_then(Value::as_u64) {
+                Some(n) if (n as usize) < attachments => Ok(()),
+                _ => Err(ProtocolError::BadPlaceholder),
+            }
+        }
+        Value::Object(map) => map
+            .values()
+            .try_for_each(|v| check_placeholders(v, attachments)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|v| check_placeholders(v, attachments)),
+        _ => Ok(()),
+    }
+}
+
+/// A placeholder for attachment `num`, to build binary payloads.
+pub fn placeholder(num: usize) -> Value {
+    serde_json::json!({"_placeholder": true, "num": num})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dec(s: &str) -> Result<Decoded, ProtocolError> {
+        decode(s, &Limits::default())
+    }
+
+    #[test]
+    fn decodes_the_packet_shapes() {
+        let d = dec("0").expect("connect");
+        assert_eq!(d.packet.kind, PacketKind::Connect);
+        assert_eq!(d.packet.ns, "/");
+        let d = dec("0/admin,{\"token\":\"123\"}").expect("connect with auth");
+        assert_eq!(d.packet.ns, "/admin");
+        assert_eq!(d.packet.data, Some(json!({"token": "123"})));
+        let d = dec("0/random").expect("namespace without a comma");
+        assert_eq!(d.packet.ns, "/random");
+        let d = dec("2/chat,12[\"message\",1,\"2\"]").expect("event with ack");
+        assert_eq!(d.packet.id, Some(12));
+        assert_eq!(d.packet.event_name(), Some("message"));
+        let d = dec("3456[1]").expect("ack");
+        assert_eq!((d.packet.kind, d.packet.id), (PacketKind::Ack, Some(456)));
+        let d =
+            dec("52-[\"m\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]")
+                .expect("binary event");
+        assert_eq!(d.attachments, 2);
+        assert_eq!(d.packet.kind, PacketKind::Event);
+    }
+
+    #[test]
+    fn refuses_what_the_reference_parser_refuses() {
+        assert_eq!(dec(""), Err(ProtocolError::Empty));
+        assert_eq!(dec("9"), Err(ProtocolError::UnknownType(b'9')));
+        assert_eq!(dec("2{}"), Err(ProtocolError::BadPayload));
+        assert_eq!(dec("2abc[\"m\"]"), Err(ProtocolError::BadJson));
+        assert_eq!(dec("2[\"connect\"]"), Err(ProtocolError::BadPayload));
+        assert_eq!(dec("2[]"), Err(ProtocolError::BadPayload));
+        assert_eq!(dec("3[1]"), Err(ProtocolError::BadPayload));
+        assert_eq!(dec("1{}"), Err(ProtocolError::BadPayload));
+        assert_eq!(dec("5x-[\"m\"]"), Err(ProtocolError::BadAttachmentCount));
+        assert_eq!(
+            dec("511-[\"m\"]"),
+            Err(ProtocolError::TooManyAttachments(10))
+        );
+        assert_eq!(
+            dec("51-[\"m\",{\"_placeholder\":true,\"num\":1}]"),
+            Err(ProtocolError::BadPlaceholder)
+        );
+        let deep = format!("2[\"m\",{}{}]", "[".repeat(40), "]".repeat(40));
+        assert_eq!(dec(&deep), Err(ProtocolError::TooDeep(32)));
+        let in_string = format!("2[\"m\",\"{}\"]", "[".repeat(40));
+        assert!(
+            dec(&in_string).is_ok(),
+            "brackets in strings are not nesting"
+        );
+    }
+
+    #[test]
+    fn encodes_canonically() {
+        for text in [
+            "0",
+            "0/admin,{\"token\":\"123\"}",
+            "1/admin,",
+            "2[\"message\",1,\"2\",{\"3\":[true]}]",
+            "2/chat,12[\"message\"]",
+            "3456[1,\"2\",{\"3\":[false]}]",
+            "4{\"message\":\"Invalid namespace\"}",
+        ] {
+            let d = dec(text).expect(text);
+            assert_eq!(d.packet.encode(), text);
+        }
+        let mut d = dec(
+            "52-789[\"m\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
+        )
+        .expect("binary");
+        d.packet.attachments = vec![Bytes::from_static(&[1]), Bytes::from_static(&[2])];
+        assert_eq!(
+            d.packet.encode(),
+            "52-789[\"m\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! [`Client`]: the Socket.IO side of one Engine.IO session — the namespaces it
+//! joined, and the reassembly of binary packets from their attachments.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+
+use bytes::Bytes;
+
+use super::config::IoConfig;
+use super::error::DisconnectReason;
+use super::io::IoInner;
+use super::namespace::auth_or_empty;
+use super::socket::{encode_frames, Socket};
+use crate::engine::{self, Text};
+use crate::protocol::{self, Packet, PacketKind, ProtocolError};
+
+/// One Engine.IO session as Socket.IO sees it.
+pub(crate) struct Client {
+    /// The session (weak: the session owns the client, not the reverse).
+    engine: Weak<engine::Socket>,
+    /// The server.
+    io: Arc<IoInner>,
+    /// The client's socket in each namespace it joined.
+    sockets: RwLock<HashMap<String, Arc<Socket>>>,
+    /// A binary packet waiting for its attachments, and how many.
+    pending: Mutex<Option<(Packet, usize)>>,
+}
+
+impl Client {
+    pub(crate) fn new(engine: &Arc<engine::Socket>, io: Arc<IoInner>) -> Self {
+        Self {
+            engine: Arc::downgrade(engine),
+            io,
+            sockets: RwLock::default(),
+            pending: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> Option<Arc<engine::Socket>> {
+        self.engine.upgrade()
+    }
+
+    pub(crate) fn config(&self) -> &IoConfig {
+        self.io.config()
+    }
+
+    /// True once the client joined a namespace (for the connect timeout).
+    pub(crate) fn has_sockets(&self) -> bool {
+        self.sockets.read().map(|s| !s.is_empty()).unwrap_or(false)
+    }
+
+    fn socket(&self, ns: &str) -> Option<Arc<Socket>> {
+        self.sockets.read().ok()?.get(ns).cloned()
+    }
+
+    pub(crate) fn remove(&self, ns: &str) {
+        if let Ok(mut s) = self.sockets.write() {
+            s.remove(ns);
+        }
+    }
+
+    /// A text message from the session.
+    pub(crate) fn on_text(self: &Arc<Self>, text: &Text) {
+        let pending = self.pending.lock().map(|p| p.is_some()).unwrap_or(false);
+        if pending {
+            return self.parse_error(ProtocolError::MissingAttachments);
+        }
+        match protocol::decode(text, &self.config().limits) {
+            Ok(d) if d.attachments > 0 => {
+                if let Ok(mut p) = self.pending.lock() {
+                    *p = Some((d.packet, d.attachments));
+                }
+            }
+            Ok(d) => self.dispatch(d.packet),
+            Err(e) => self.parse_error(e),
+        }
+    }
+
+    /// A binary message: the next attachment of the pending packet.
+    pub(crate) fn on_binary(self: &Arc<Self>, data: Bytes) {
+        let complete = {
+            let Ok(mut slot) = self.pending.lock() else {
+                return;
+            };
+            match slot.as_mut() {
+                None => None,
+                Some((packet, expected)) => {
+                    packet.attachments.push(data);
+                    if packet.attachments.len() == *expected {
+                        slot.take().map(|(p, _)| p)
+                    } else {
+                        return;
+                    }
+                }
+            }
+        };
+        match complete {
+            Some(packet) => self.dispatch(packet),
+            None => self.parse_error(ProtocolError::UnexpectedAttachment),
+        }
+    }
+
+    fn parse_error(&self, e: ProtocolError) {
+        tracing::debug!(error = %e, "invalid Socket.IO packet");
+        if let Some(engine) = self.engine() {
+            engine.close_with(engine::DisconnectReason::ParseError);
+        }
+    }
+
+    fn dispatch(self: &Arc<Self>, packet: Packet) {
+        if packet.kind == PacketKind::Connect {
+            return self.connect(packet);
+        }
+        match self.socket(&packet.ns) {
+            Some(socket) => socket.on_packet(packet),
+            None => tracing::debug!(ns = %packet.ns, "packet for a namespace not joined"),
+        }
+    }
+
+    /// A CONNECT: runs the namespace's middlewares, then lets the socket in.
+    fn connect(self: &Arc<Self>, packet: Packet) {
+        if self.socket(&packet.ns).is_some() {
+            return;
+        }
+        let Some(ns) = self.io.namespace_for(&packet.ns, packet.data.as_ref()) else {
+            let error = serde_json::json!({ "message": "Invalid namespace" });
+            self.send(&Packet::new(
+                PacketKind::ConnectError,
+                &packet.ns,
+                Some(error),
+            ));
+            return;
+        };
+        let socket = Socket::new(ns.inner.clone(), self.clone(), auth_or_empty(packet.data));
+        let middlewares = ns.inner.middlewares();
+        if middlewares.is_empty() {
+            self.admit(socket);
+            return;
+        }
+        let client = self.clone();
+        tokio::spawn(async move {
+            for middleware in middlewares {
+                if let Err(e) = middleware(socket.clone()).await {
+                    let mut data = serde_json::json!({ "message": e.message });
+                    if let Some(extra) = e.data {
+                        data["data"] = extra;
+                    }
+                    client.send(&Packet::new(
+                        PacketKind::ConnectError,
+                        socket.ns(),
+                        Some(data),
+                    ));
+                    return;
+                }
+            }
+            client.admit(socket);
+        });
+    }
+
+    fn admit(&self, socket: Arc<Socket>) {
+        let Some(engine) = self.engine() else { return };
+        if engine.is_closed() {
+            return;
+        }
+        if let Ok(mut s) = self.sockets.write() {
+            s.insert(socket.ns().to_owned(), socket.clone());
+        }
+        socket.ns_inner().insert(socket.clone());
+        socket.on_connected();
+    }
+
+    fn send(&self, packet: &Packet) {
+        if let Some(engine) = self.engine() {
+            for frame in encode_frames(packet) {
+                let _ = engine.send_frame(frame);
+            }
+        }
+    }
+
+    /// The session closed: every socket leaves with the matching reason.
+    pub(crate) fn on_close(&self, reason: engine::DisconnectReason) {
+        let sockets: Vec<_> = self
+            .sockets
+            .read()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default();
+        for socket in sockets {
+            socket.close(DisconnectReason::from(reason));
+        }
+    }
+}

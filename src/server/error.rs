@@ -1,0 +1,123 @@
+//! Errors and reasons of the Socket.IO server layer.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::engine;
+
+/// Why a socket left its namespace, named as socket.io names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DisconnectReason {
+    /// The client left the namespace (`socket.disconnect()` client-side).
+    ClientNamespaceDisconnect,
+    /// The server removed the socket (`socket.disconnect()` server-side).
+    ServerNamespaceDisconnect,
+    /// The connection was closed (the client went away or closed it).
+    TransportClose,
+    /// The connection failed.
+    TransportError,
+    /// The client did not answer the server's ping in time.
+    PingTimeout,
+    /// The client sent a packet that could not be decoded.
+    ParseError,
+    /// The server closed the underlying connection.
+    ForcedClose,
+    /// The server is shutting down.
+    ServerShuttingDown,
+    /// The client stopped reading and its outgoing queue filled up.
+    SendBufferFull,
+}
+
+impl DisconnectReason {
+    /// The reason's name, as socket.io reports it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientNamespaceDisconnect => "client namespace disconnect",
+            Self::ServerNamespaceDisconnect => "server namespace disconnect",
+            Self::TransportClose => "transport close",
+            Self::TransportError => "transport error",
+            Self::PingTimeout => "ping timeout",
+            Self::ParseError => "parse error",
+            Self::ForcedClose => "forced close",
+            Self::ServerShuttingDown => "server shutting down",
+            Self::SendBufferFull => "send buffer full",
+        }
+    }
+}
+
+impl From<engine::DisconnectReason> for DisconnectReason {
+    fn from(r: engine::DisconnectReason) -> Self {
+        use engine::DisconnectReason as E;
+        match r {
+            E::PingTimeout => Self::PingTimeout,
+            E::TransportClose => Self::TransportClose,
+            E::TransportError => Self::TransportError,
+            E::ParseError => Self::ParseError,
+            E::ForcedClose => Self::ForcedClose,
+            E::ServerShuttingDown => Self::ServerShuttingDown,
+            E::SendBufferFull => Self::SendBufferFull,
+        }
+    }
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refusal of a connection by a middleware: the client receives
+/// `connect_error` with this message and data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConnectError {
+    /// Shown to the client as `err.message`.
+    pub message: String,
+    /// Sent to the client as `err.data`, when set.
+    pub data: Option<Value>,
+}
+
+impl ConnectError {
+    /// A refusal with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds data for the client.
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
+/// An emit that could not be queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmitError {
+    /// The socket is no longer connected.
+    #[error("socket disconnected")]
+    Disconnected,
+    /// The data could not be serialized to JSON.
+    #[error("data not serializable: {0}")]
+    Serialize(String),
+    /// The client's outgoing queue is full (it has been disconnected).
+    #[error("client outgoing queue full")]
+    QueueFull,
+}
+
+/// An acknowledgement that did not come.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AckError {
+    /// No answer within the timeout.
+    #[error("acknowledgement timed out")]
+    Timeout,
+    /// The socket disconnected before answering.
+    #[error("socket disconnected before acknowledging")]
+    Disconnected,
+    /// The emit itself failed.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+}

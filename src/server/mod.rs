@@ -1,0 +1,26 @@
+//! Layer 3: the Socket.IO server — namespaces, middleware, events and
+//! acknowledgements, rooms and broadcasts — over the Engine.IO layer.
+//!
+//! - [`Io`]: the server and its namespaces; [`Io::engine_handler`] plugs it
+//!   into an [`crate::engine::Engine`].
+//! - [`Namespace`]: middlewares, the connection handler, broadcasts.
+//! - [`Socket`]: one client in one namespace: handlers, emits, acks, rooms.
+//! - [`adapter`]: room membership behind a trait (in memory here).
+
+pub mod adapter;
+pub mod broadcast;
+mod client;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod io;
+pub mod namespace;
+pub mod socket;
+
+pub use broadcast::BroadcastOperator;
+pub use config::{IoConfig, RecoveryConfig};
+pub use error::{AckError, ConnectError, DisconnectReason, EmitError};
+pub use event::{AckResponse, AckSender, Event};
+pub use io::Io;
+pub use namespace::Namespace;
+pub use socket::Socket;

@@ -1,0 +1,413 @@
+//! [`Socket`]: one client's membership of one namespace — its handlers, its
+//! rooms, its emits and acknowledgements.
+
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::adapter::Room;
+use super::broadcast::BroadcastOperator;
+use super::client::Client;
+use super::error::{AckError, DisconnectReason, EmitError};
+use super::event::{AckResponse, AckSender, Event};
+use super::namespace::NsInner;
+use crate::engine::{self, Frame};
+use crate::protocol::{Packet, PacketKind};
+
+/// A socket id (the socket's own room too).
+pub type Sid = engine::Sid;
+
+type EventHandler = Arc<dyn Fn(&Arc<Socket>, Event) + Send + Sync>;
+type AnyHandler = Arc<dyn Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync>;
+type DisconnectHandler = Box<dyn FnOnce(&Arc<Socket>, DisconnectReason) + Send>;
+
+/// One client in one namespace.
+pub struct Socket {
+    /// The socket's id, public and also its own room.
+    id: Sid,
+    /// The namespace.
+    ns: Arc<NsInner>,
+    /// The client connection the socket rides on.
+    client: Arc<Client>,
+    /// The `auth` payload of the CONNECT packet.
+    auth: Value,
+    /// Event handlers by name.
+    handlers: RwLock<HashMap<String, EventHandler>>,
+    /// Called for every incoming event, before its handler.
+    any_incoming: RwLock<Vec<AnyHandler>>,
+    /// Called for every event emitted to this socket.
+    any_outgoing: RwLock<Vec<AnyHandler>>,
+    /// Called once, when the socket leaves.
+    on_disconnect: Mutex<Vec<DisconnectHandler>>,
+    /// Acknowledgements awaited from the client, by id.
+    acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
+    /// The next acknowledgement id.
+    next_ack: AtomicU64,
+    /// True from the CONNECT answer until the socket leaves.
+    connected: AtomicBool,
+    /// Data attached by middlewares and handlers, by type.
+    extensions: RwLock<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl Socket {
+    pub(crate) fn new(ns: Arc<NsInner>, client: Arc<Client>, auth: Value) -> Arc<Self> {
+        Arc::new(Self {
+            id: Sid::random(),
+            ns,
+            client,
+            auth,
+            handlers: RwLock::default(),
+            any_incoming: RwLock::default(),
+            any_outgoing: RwLock::default(),
+            on_disconnect: Mutex::default(),
+            acks: Mutex::default(),
+            next_ack: AtomicU64::new(0),
+            connected: AtomicBool::new(false),
+            extensions: RwLock::default(),
+        })
+    }
+
+    /// The socket id.
+    pub fn id(&self) -> &Sid {
+        &self.id
+    }
+
+    /// The namespace's name.
+    pub fn ns(&self) -> &str {
+        self.ns.name()
+    }
+
+    pub(crate) fn ns_inner(&self) -> &Arc<NsInner> {
+        &self.ns
+    }
+
+    /// The `auth` payload the client connected with (`{}` when none).
+    pub fn auth(&self) -> &Value {
+        &self.auth
+    }
+
+    /// The Engine.IO handshake (headers, query, remote address).
+    pub fn handshake(&self) -> Option<engine::Handshake> {
+        self.client.engine().map(|e| e.handshake().clone())
+    }
+
+    /// True while the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Registers the handler of event `name` (replacing any before it).
+    /// Handlers run in the order the client sent its events; spawn a task for
+    /// slow work.
+    pub fn on<F>(&self, name: &str, handler: F)
+    where
+        F: Fn(&Arc<Socket>, Event) + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.handlers.write() {
+            h.insert(name.to_owned(), Arc::new(handler));
+        }
+    }
+
+    /// Registers a handler called for every incoming event.
+    pub fn on_any<F>(&self, handler: F)
+    where
+        F: Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.any_incoming.write() {
+            h.push(Arc::new(handler));
+        }
+    }
+
+    /// Registers a handler called for every event emitted to this socket.
+    pub fn on_any_outgoing<F>(&self, handler: F)
+    where
+        F: Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.any_outgoing.write() {
+            h.push(Arc::new(handler));
+        }
+    }
+
+    /// Registers a handler called once when the socket leaves, with why.
+    pub fn on_disconnect<F>(&self, handler: F)
+    where
+        F: FnOnce(&Arc<Socket>, DisconnectReason) + Send + 'static,
+    {
+        if let Ok(mut h) = self.on_disconnect.lock() {
+            h.push(Box::new(handler));
+        }
+    }
+
+    /// Emits event `name` with one argument.
+    pub fn emit<T: Serialize>(self: &Arc<Self>, name: &str, data: T) -> Result<(), EmitError> {
+        self.emit_args(name, vec![to_value(data)?], Vec::new())
+    }
+
+    /// Emits event `name` with these arguments and binary attachments
+    /// (referenced by placeholders in `args`).
+    pub fn emit_args(
+        self: &Arc<Self>,
+        name: &str,
+        args: Vec<Value>,
+        bins: Vec<Bytes>,
+    ) -> Result<(), EmitError> {
+        self.notify_outgoing(name, &args);
+        self.send_packet(&Packet::event(self.ns(), name, args, bins))
+    }
+
+    /// Emits event `name` and waits for the client's acknowledgement, for at
+    /// most `timeout` (the configured `ack_timeout` when `None`).
+    pub async fn emit_with_ack(
+        self: &Arc<Self>,
+        name: &str,
+        args: Vec<Value>,
+        bins: Vec<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<AckResponse, AckError> {
+        let timeout = timeout.unwrap_or(self.client.config().ack_timeout);
+        let (id, rx) = self.register_ack()?;
+        self.notify_outgoing(name, &args);
+        let mut packet = Packet::event(self.ns(), name, args, bins);
+        packet.id = Some(id);
+        if let Err(e) = self.send_packet(&packet) {
+            self.forget_ack(id);
+            return Err(e.into());
+        }
+        self.await_ack(id, rx, timeout).await
+    }
+
+    pub(crate) fn register_ack(&self) -> Result<(u64, oneshot::Receiver<AckResponse>), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut acks) = self.acks.lock() {
+            acks.insert(id, tx);
+        }
+        Ok((id, rx))
+    }
+
+    fn forget_ack(&self, id: u64) {
+        if let Ok(mut acks) = self.acks.lock() {
+            acks.remove(&id);
+        }
+    }
+
+    pub(crate) async fn await_ack(
+        &self,
+        id: u64,
+        rx: oneshot::Receiver<AckResponse>,
+        timeout: Duration,
+    ) -> Result<AckResponse, AckError> {
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(_)) => Err(AckError::Disconnected),
+            Err(_) => {
+                self.forget_ack(id);
+                Err(AckError::Timeout)
+            }
+        }
+    }
+
+    /// Joins `room`.
+    pub fn join(&self, room: impl Into<Room>) {
+        self.ns.adapter().add_all(&self.id, &[room.into()]);
+    }
+
+    /// Leaves `room`.
+    pub fn leave(&self, room: &str) {
+        self.ns.adapter().del(&self.id, room);
+    }
+
+    /// The rooms the socket is in (its own id included).
+    pub fn rooms(&self) -> HashSet<Room> {
+        self.ns.adapter().socket_rooms(&self.id)
+    }
+
+    /// A broadcast to `room`, leaving this socket out.
+    pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.broadcast().to(room)
+    }
+
+    /// A broadcast to every socket of the namespace but this one.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.ns.clone()).except(self.id.as_str())
+    }
+
+    /// Attaches a value to the socket (one per type).
+    pub fn insert<T: Any + Send + Sync>(&self, value: T) {
+        if let Ok(mut e) = self.extensions.write() {
+            e.insert(TypeId::of::<T>(), Box::new(value));
+        }
+    }
+
+    /// A copy of the attached value of type `T`.
+    pub fn get<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
+        let e = self.extensions.read().ok()?;
+        e.get(&TypeId::of::<T>())?.downcast_ref::<T>().cloned()
+    }
+
+    /// Removes the socket from its namespace, telling the client.
+    pub fn disconnect(self: &Arc<Self>) {
+        if self.connected() {
+            let _ = self.send_packet(&Packet::new(PacketKind::Disconnect, self.ns(), None));
+        }
+        self.close(DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// Sends an encoded packet.
+    pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), EmitError> {
+        self.send_frames(&encode_frames(packet))
+    }
+
+    /// Sends frames encoded once (a broadcast shares them).
+    pub(crate) fn send_frames(&self, frames: &[Frame]) -> Result<(), EmitError> {
+        let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
+        for frame in frames {
+            engine.send_frame(frame.clone()).map_err(|e| match e {
+                engine::SendError::Closed => EmitError::Disconnected,
+                engine::SendError::QueueFull => EmitError::QueueFull,
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn notify_outgoing(self: &Arc<Self>, name: &str, args: &[Value]) {
+        let handlers = match self.any_outgoing.read() {
+            Ok(h) if !h.is_empty() => h.clone(),
+            _ => return,
+        };
+        for h in handlers {
+            h(self, name, args);
+        }
+    }
+
+    /// The socket is in: joins its own room, answers CONNECT, runs the
+    /// namespace's connection handler.
+    pub(crate) fn on_connected(self: &Arc<Self>) {
+        self.connected.store(true, Ordering::Release);
+        self.ns.adapter().add_all(&self.id, &[self.id.to_string()]);
+        let data = serde_json::json!({ "sid": self.id.as_str() });
+        let _ = self.send_packet(&Packet::new(PacketKind::Connect, self.ns(), Some(data)));
+        self.ns.run_connection_handler(self);
+    }
+
+    /// Handles an event or ack packet from the client.
+    pub(crate) fn on_packet(self: &Arc<Self>, packet: Packet) {
+        match packet.kind {
+            PacketKind::Event => self.on_event(packet),
+            PacketKind::Ack => self.on_ack(packet),
+            PacketKind::Disconnect => self.close(DisconnectReason::ClientNamespaceDisconnect),
+            PacketKind::Connect | PacketKind::ConnectError => {}
+        }
+    }
+
+    fn on_event(self: &Arc<Self>, packet: Packet) {
+        let Some(Value::Array(mut data)) = packet.data else {
+            return;
+        };
+        if data.is_empty() {
+            return;
+        }
+        let name = match data.remove(0) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if let Ok(any) = self.any_incoming.read() {
+            if !any.is_empty() {
+                let any = any.clone();
+                for h in any {
+                    h(self, &name, &data);
+                }
+            }
+        }
+        let handler = self
+            .handlers
+            .read()
+            .ok()
+            .and_then(|h| h.get(&name).cloned());
+        let ack = packet.id.map(|id| AckSender {
+            socket: self.clone(),
+            id,
+        });
+        if let Some(handler) = handler {
+            handler(
+                self,
+                Event {
+                    name,
+                    args: data,
+                    bins: packet.attachments,
+                    ack,
+                },
+            );
+        }
+    }
+
+    fn on_ack(&self, packet: Packet) {
+        let Some(id) = packet.id else { return };
+        let waiter = self.acks.lock().ok().and_then(|mut a| a.remove(&id));
+        if let Some(tx) = waiter {
+            let args = match packet.data {
+                Some(Value::Array(a)) => a,
+                Some(other) => vec![other],
+                None => Vec::new(),
+            };
+            let _ = tx.send(AckResponse {
+                args,
+                bins: packet.attachments,
+            });
+        }
+    }
+
+    /// The socket leaves for `reason`: its disconnect handlers run (still in
+    /// its rooms), then it leaves every room and its namespace. Once only.
+    pub(crate) fn close(self: &Arc<Self>, reason: DisconnectReason) {
+        if !self.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let handlers = self
+            .on_disconnect
+            .lock()
+            .map(|mut h| std::mem::take(&mut *h))
+            .unwrap_or_default();
+        for h in handlers {
+            h(self, reason);
+        }
+        self.ns.adapter().del_all(&self.id);
+        self.ns.remove(&self.id);
+        self.client.remove(self.ns());
+        if let Ok(mut acks) = self.acks.lock() {
+            acks.clear();
+        }
+    }
+}
+
+/// The frames of a packet: its text, then its attachments.
+pub(crate) fn encode_frames(packet: &Packet) -> Vec<Frame> {
+    let mut frames = Vec::with_capacity(1 + packet.attachments.len());
+    frames.push(Frame::message(&packet.encode()));
+    frames.extend(packet.attachments.iter().cloned().map(Frame::binary));
+    frames
+}
+
+pub(crate) fn to_value<T: Serialize>(data: T) -> Result<Value, EmitError> {
+    serde_json::to_value(data).map_err(|e| EmitError::Serialize(e.to_string()))
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("ns", &self.ns())
+            .field("connected", &self.connected())
+            .finish()
+    }
+}
