@@ -121,7 +121,15 @@ impl BroadcastOperator {
         if targets.is_empty() {
             return Ok(());
         }
-        let packet = Packet::event(self.ns.name(), name, args, bins);
+        let mut packet = Packet::event(self.ns.name(), name, args, bins);
+        if let (Some(store), false) = (self.ns.recovery(), self.opts.volatile) {
+            // Kept for sockets that come back; the offset travels as the last
+            // argument, as socket.io does.
+            let offset = store.keep(&packet, &self.opts);
+            if let Some(Value::Array(data)) = &mut packet.data {
+                data.push(Value::String(offset));
+            }
+        }
         let frames = encode_frames(&packet);
         let args = match &packet.data {
             Some(Value::Array(a)) => &a[1..],

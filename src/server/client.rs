@@ -10,7 +10,8 @@ use super::config::IoConfig;
 use super::error::DisconnectReason;
 use super::io::IoInner;
 use super::namespace::auth_or_empty;
-use super::socket::{encode_frames, Socket};
+use super::recovery::Restored;
+use super::socket::{encode_frames, Sid, Socket};
 use crate::engine::{self, Text};
 use crate::protocol::{self, Packet, PacketKind, ProtocolError};
 
@@ -131,10 +132,24 @@ impl Client {
             ));
             return;
         };
-        let socket = Socket::new(ns.inner.clone(), self.clone(), auth_or_empty(packet.data));
+        let auth = auth_or_empty(packet.data);
+        // A client coming back with its private id and last offset gets its
+        // socket back, without running the middlewares again (as socket.io).
+        let restored = ns.inner.recovery().and_then(|store| {
+            let pid = auth.get("pid")?.as_str()?;
+            let offset = auth.get("offset")?.as_str()?;
+            Some((Sid::from(pid), store.restore(pid, offset)?))
+        });
+        if let Some((pid, restored)) = restored {
+            let identity = Some((restored.sid.clone(), pid));
+            let socket = Socket::new(ns.inner.clone(), self.clone(), auth, identity);
+            self.admit(socket, Some(restored));
+            return;
+        }
+        let socket = Socket::new(ns.inner.clone(), self.clone(), auth, None);
         let middlewares = ns.inner.middlewares();
         if middlewares.is_empty() {
-            self.admit(socket);
+            self.admit(socket, None);
             return;
         }
         let client = self.clone();
@@ -153,11 +168,11 @@ impl Client {
                     return;
                 }
             }
-            client.admit(socket);
+            client.admit(socket, None);
         });
     }
 
-    fn admit(&self, socket: Arc<Socket>) {
+    fn admit(&self, socket: Arc<Socket>, restored: Option<Restored>) {
         let Some(engine) = self.engine() else { return };
         if engine.is_closed() {
             return;
@@ -166,7 +181,7 @@ impl Client {
             s.insert(socket.ns().to_owned(), socket.clone());
         }
         socket.ns_inner().insert(socket.clone());
-        socket.on_connected();
+        socket.on_connected(restored);
     }
 
     fn send(&self, packet: &Packet) {

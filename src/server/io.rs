@@ -51,11 +51,11 @@ impl Io {
     pub fn of(&self, name: &str) -> Namespace {
         let name = normalize(name);
         let Ok(mut namespaces) = self.inner.namespaces.write() else {
-            return Namespace::new(&name);
+            return Namespace::new(&name, self.inner.config.recovery);
         };
         namespaces
             .entry(name.clone())
-            .or_insert_with(|| Namespace::new(&name))
+            .or_insert_with(|| Namespace::new(&name, self.inner.config.recovery))
             .clone()
     }
 
@@ -67,7 +67,7 @@ impl Io {
     where
         F: Fn(&str, Option<&Value>) -> bool + Send + Sync + 'static,
     {
-        let parent = Namespace::new("/_dynamic");
+        let parent = Namespace::new("/_dynamic", self.inner.config.recovery);
         if let Ok(mut d) = self.inner.dynamic.write() {
             d.push((Arc::new(matcher), parent.clone()));
         }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod io;
 pub mod namespace;
+mod recovery;
 pub mod socket;
 
 pub use broadcast::BroadcastOperator;

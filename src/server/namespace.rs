@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::adapter::{Adapter, LocalAdapter, Room};
 use super::broadcast::BroadcastOperator;
+use super::config::RecoveryConfig;
 use super::error::{ConnectError, EmitError};
+use super::recovery::RecoveryStore;
 use super::socket::{Sid, Socket};
 
 type ConnectionHandler = Arc<dyn Fn(&Arc<Socket>) + Send + Sync>;
@@ -38,14 +40,20 @@ pub(crate) struct NsInner {
     /// For a dynamic namespace: the parent whose middlewares and connection
     /// handler it uses.
     parent: Option<Arc<NsInner>>,
+    /// Connection-state recovery, when on.
+    recovery: Option<Arc<RecoveryStore>>,
 }
 
 impl Namespace {
-    pub(crate) fn new(name: &str) -> Self {
-        Self::with_parent(name, None)
+    pub(crate) fn new(name: &str, recovery: Option<RecoveryConfig>) -> Self {
+        Self::with_parent(name, None, recovery)
     }
 
-    fn with_parent(name: &str, parent: Option<Arc<NsInner>>) -> Self {
+    fn with_parent(
+        name: &str,
+        parent: Option<Arc<NsInner>>,
+        recovery: Option<RecoveryConfig>,
+    ) -> Self {
         Self {
             inner: Arc::new(NsInner {
                 name: name.to_owned(),
@@ -54,13 +62,15 @@ impl Namespace {
                 on_connection: RwLock::default(),
                 middlewares: RwLock::default(),
                 parent,
+                recovery: recovery.map(|c| Arc::new(RecoveryStore::new(c))),
             }),
         }
     }
 
     /// A namespace created by a dynamic parent.
     pub(crate) fn child(&self, name: &str) -> Self {
-        Self::with_parent(name, Some(self.inner.clone()))
+        let recovery = self.inner.recovery.as_ref().map(|r| r.config());
+        Self::with_parent(name, Some(self.inner.clone()), recovery)
     }
 
     /// The namespace's name.
@@ -133,6 +143,10 @@ impl Namespace {
 impl NsInner {
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(crate) fn recovery(&self) -> Option<&Arc<RecoveryStore>> {
+        self.recovery.as_ref()
     }
 
     pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {

@@ -18,6 +18,7 @@ use super::client::Client;
 use super::error::{AckError, DisconnectReason, EmitError};
 use super::event::{AckResponse, AckSender, Event};
 use super::namespace::NsInner;
+use super::recovery::{is_recoverable, Restored};
 use crate::engine::{self, Frame};
 use crate::protocol::{Packet, PacketKind};
 
@@ -32,6 +33,11 @@ type DisconnectHandler = Box<dyn FnOnce(&Arc<Socket>, DisconnectReason) + Send>;
 pub struct Socket {
     /// The socket's id, public and also its own room.
     id: Sid,
+    /// The private id a client presents to recover this socket (when
+    /// recovery is on); never shared with other clients.
+    pid: Option<Sid>,
+    /// True when the socket was restored by connection-state recovery.
+    recovered: bool,
     /// The namespace.
     ns: Arc<NsInner>,
     /// The client connection the socket rides on.
@@ -57,9 +63,21 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub(crate) fn new(ns: Arc<NsInner>, client: Arc<Client>, auth: Value) -> Arc<Self> {
+    pub(crate) fn new(
+        ns: Arc<NsInner>,
+        client: Arc<Client>,
+        auth: Value,
+        restored: Option<(Sid, Sid)>,
+    ) -> Arc<Self> {
+        let recovered = restored.is_some();
+        let (id, pid) = match restored {
+            Some((sid, pid)) => (sid, Some(pid)),
+            None => (Sid::random(), ns.recovery().map(|_| Sid::random())),
+        };
         Arc::new(Self {
-            id: Sid::random(),
+            id,
+            pid,
+            recovered,
             ns,
             client,
             auth,
@@ -96,6 +114,12 @@ impl Socket {
     /// The Engine.IO handshake (headers, query, remote address).
     pub fn handshake(&self) -> Option<engine::Handshake> {
         self.client.engine().map(|e| e.handshake().clone())
+    }
+
+    /// True when connection-state recovery restored this socket: same id,
+    /// same rooms, and the broadcasts it missed were sent again.
+    pub fn recovered(&self) -> bool {
+        self.recovered
     }
 
     /// True while the socket is connected to its namespace.
@@ -292,11 +316,21 @@ impl Socket {
 
     /// The socket is in: joins its own room, answers CONNECT, runs the
     /// namespace's connection handler.
-    pub(crate) fn on_connected(self: &Arc<Self>) {
+    pub(crate) fn on_connected(self: &Arc<Self>, restored: Option<Restored>) {
         self.connected.store(true, Ordering::Release);
-        self.ns.adapter().add_all(&self.id, &[self.id.to_string()]);
-        let data = serde_json::json!({ "sid": self.id.as_str() });
+        let mut rooms = vec![self.id.to_string()];
+        if let Some(r) = &restored {
+            rooms.extend(r.rooms.iter().cloned());
+        }
+        self.ns.adapter().add_all(&self.id, &rooms);
+        let mut data = serde_json::json!({ "sid": self.id.as_str() });
+        if let Some(pid) = &self.pid {
+            data["pid"] = Value::String(pid.to_string());
+        }
         let _ = self.send_packet(&Packet::new(PacketKind::Connect, self.ns(), Some(data)));
+        for packet in restored.map(|r| r.missed).unwrap_or_default() {
+            let _ = self.send_packet(&packet);
+        }
         self.ns.run_connection_handler(self);
     }
 
@@ -380,6 +414,13 @@ impl Socket {
             .unwrap_or_default();
         for h in handlers {
             h(self, reason);
+        }
+        if let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) {
+            if is_recoverable(reason) {
+                let mut rooms = self.rooms();
+                rooms.remove(self.id.as_str());
+                store.save(pid, &self.id, rooms);
+            }
         }
         self.ns.adapter().del_all(&self.id);
         self.ns.remove(&self.id);
