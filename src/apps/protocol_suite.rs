@@ -5,6 +5,7 @@
 //! `message-with-ack` is acknowledged with its arguments.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::engine::EngineHandler;
 use crate::server::{Io, IoConfig, Namespace};
@@ -17,9 +18,19 @@ pub fn build(config: IoConfig) -> Arc<dyn EngineHandler> {
     io.engine_handler()
 }
 
+/// The suite's Node client reads both of two frames that arrive in one TCP
+/// read in the same tick and misses the second (its `waitFor` re-arms a
+/// microtask later), so `auth` is sent a moment after the CONNECT answer
+/// rather than in the same write.
+const AUTH_DELAY: Duration = Duration::from_millis(5);
+
 fn serve(ns: &Namespace) {
     ns.on_connection(|socket| {
-        let _ = socket.emit("auth", socket.auth().clone());
+        let delayed = socket.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(AUTH_DELAY).await;
+            let _ = delayed.emit("auth", delayed.auth().clone());
+        });
         socket.on("message", |socket, event| {
             let _ = socket.emit_args("message-back", event.args, event.bins);
         });

@@ -216,6 +216,11 @@ impl Socket {
 
     /// Handles one packet from the client, whichever transport brought it.
     pub(super) fn on_packet(self: &Arc<Self>, packet: Packet) {
+        // A closed session hears nothing more, even from the rest of a
+        // payload that closed it or a POST that was still arriving.
+        if self.is_closed() {
+            return;
+        }
         match packet {
             Packet::Message(text) => self.engine.handler.on_message(self, Message::Text(text)),
             Packet::Binary(data) => self.engine.handler.on_message(self, Message::Binary(data)),
