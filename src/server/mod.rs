@@ -7,12 +7,14 @@
 //! - [`Socket`]: one client in one namespace: handlers, emits, acks, rooms.
 //! - [`adapter`]: room membership behind a trait (in memory here).
 
+mod ack;
 pub mod adapter;
 pub mod broadcast;
 mod client;
 pub mod config;
 pub mod error;
 pub mod event;
+mod handlers;
 pub mod io;
 pub mod namespace;
 mod recovery;

@@ -124,6 +124,13 @@ impl Namespace {
         self.broadcast().emit(name, data)
     }
 
+    /// Sends event `name` to this namespace on the other nodes of a cluster
+    /// (never to this one); returns how many nodes it reached — none with the
+    /// in-memory adapter.
+    pub fn server_side_emit(&self, name: &str, args: &[Value]) -> usize {
+        self.inner.adapter.server_side_emit(name, args)
+    }
+
     /// The connected socket `id`.
     pub fn socket(&self, id: &str) -> Option<Arc<Socket>> {
         self.inner.sockets.read().ok()?.get(id).cloned()

@@ -5,9 +5,9 @@ use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
 
 use bytes::Bytes;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -15,8 +15,9 @@ use tokio::sync::oneshot;
 use super::adapter::Room;
 use super::broadcast::BroadcastOperator;
 use super::client::Client;
-use super::error::{AckError, DisconnectReason, EmitError};
+use super::error::{DisconnectReason, EmitError};
 use super::event::{AckResponse, AckSender, Event};
+use super::handlers::Handlers;
 use super::namespace::NsInner;
 use super::recovery::{is_recoverable, Restored};
 use crate::engine::{self, Frame};
@@ -24,10 +25,6 @@ use crate::protocol::{Packet, PacketKind};
 
 /// A socket id (the socket's own room too).
 pub type Sid = engine::Sid;
-
-type EventHandler = Arc<dyn Fn(&Arc<Socket>, Event) + Send + Sync>;
-type AnyHandler = Arc<dyn Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync>;
-type DisconnectHandler = Box<dyn FnOnce(&Arc<Socket>, DisconnectReason) + Send>;
 
 /// One client in one namespace.
 pub struct Socket {
@@ -41,21 +38,15 @@ pub struct Socket {
     /// The namespace.
     ns: Arc<NsInner>,
     /// The client connection the socket rides on.
-    client: Arc<Client>,
+    pub(super) client: Arc<Client>,
     /// The `auth` payload of the CONNECT packet.
     auth: Value,
-    /// Event handlers by name.
-    handlers: RwLock<HashMap<String, EventHandler>>,
-    /// Called for every incoming event, before its handler.
-    any_incoming: RwLock<Vec<AnyHandler>>,
-    /// Called for every event emitted to this socket.
-    any_outgoing: RwLock<Vec<AnyHandler>>,
-    /// Called once, when the socket leaves.
-    on_disconnect: Mutex<Vec<DisconnectHandler>>,
+    /// What runs for the client's events.
+    handlers: Handlers,
     /// Acknowledgements awaited from the client, by id.
-    acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
+    pub(super) acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
     /// The next acknowledgement id.
-    next_ack: AtomicU64,
+    pub(super) next_ack: AtomicU64,
     /// True from the CONNECT answer until the socket leaves.
     connected: AtomicBool,
     /// Data attached by middlewares and handlers, by type.
@@ -81,10 +72,7 @@ impl Socket {
             ns,
             client,
             auth,
-            handlers: RwLock::default(),
-            any_incoming: RwLock::default(),
-            any_outgoing: RwLock::default(),
-            on_disconnect: Mutex::default(),
+            handlers: Handlers::default(),
             acks: Mutex::default(),
             next_ack: AtomicU64::new(0),
             connected: AtomicBool::new(false),
@@ -134,9 +122,25 @@ impl Socket {
     where
         F: Fn(&Arc<Socket>, Event) + Send + Sync + 'static,
     {
-        if let Ok(mut h) = self.handlers.write() {
+        if let Ok(mut h) = self.handlers.events.write() {
             h.insert(name.to_owned(), Arc::new(handler));
         }
+    }
+
+    /// Registers a typed handler of event `name`: its first argument is
+    /// deserialized into a `T`. An argument that does not fit is refused and
+    /// reported to the error handlers.
+    pub fn on_data<T, F>(&self, name: &str, handler: F)
+    where
+        T: DeserializeOwned,
+        F: Fn(&Arc<Socket>, T, Option<AckSender>) + Send + Sync + 'static,
+    {
+        self.on(name, move |socket, event| match event.arg::<T>(0) {
+            Ok(data) => handler(socket, data, event.ack),
+            Err(e) => socket
+                .handlers
+                .error(socket, &format!("event {:?}: {e}", event.name)),
+        });
     }
 
     /// Registers a handler called for every incoming event.
@@ -144,7 +148,7 @@ impl Socket {
     where
         F: Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync + 'static,
     {
-        if let Ok(mut h) = self.any_incoming.write() {
+        if let Ok(mut h) = self.handlers.any_incoming.write() {
             h.push(Arc::new(handler));
         }
     }
@@ -154,7 +158,29 @@ impl Socket {
     where
         F: Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync + 'static,
     {
-        if let Ok(mut h) = self.any_outgoing.write() {
+        if let Ok(mut h) = self.handlers.any_outgoing.write() {
+            h.push(Arc::new(handler));
+        }
+    }
+
+    /// Adds a packet middleware, run in order on every incoming event before
+    /// its handler: it may change the event, or refuse it with a message
+    /// (the event is dropped and the error handlers are told).
+    pub fn use_middleware<F>(&self, middleware: F)
+    where
+        F: Fn(&Arc<Socket>, &mut Event) -> Result<(), String> + Send + Sync + 'static,
+    {
+        if let Ok(mut m) = self.handlers.middlewares.write() {
+            m.push(Arc::new(middleware));
+        }
+    }
+
+    /// Registers a handler told when an event is refused.
+    pub fn on_error<F>(&self, handler: F)
+    where
+        F: Fn(&Arc<Socket>, &str) + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.handlers.errors.write() {
             h.push(Arc::new(handler));
         }
     }
@@ -164,7 +190,7 @@ impl Socket {
     where
         F: FnOnce(&Arc<Socket>, DisconnectReason) + Send + 'static,
     {
-        if let Ok(mut h) = self.on_disconnect.lock() {
+        if let Ok(mut h) = self.handlers.disconnect.lock() {
             h.push(Box::new(handler));
         }
     }
@@ -184,61 +210,6 @@ impl Socket {
     ) -> Result<(), EmitError> {
         self.notify_outgoing(name, &args);
         self.send_packet(&Packet::event(self.ns(), name, args, bins))
-    }
-
-    /// Emits event `name` and waits for the client's acknowledgement, for at
-    /// most `timeout` (the configured `ack_timeout` when `None`).
-    pub async fn emit_with_ack(
-        self: &Arc<Self>,
-        name: &str,
-        args: Vec<Value>,
-        bins: Vec<Bytes>,
-        timeout: Option<Duration>,
-    ) -> Result<AckResponse, AckError> {
-        let timeout = timeout.unwrap_or(self.client.config().ack_timeout);
-        let (id, rx) = self.register_ack()?;
-        self.notify_outgoing(name, &args);
-        let mut packet = Packet::event(self.ns(), name, args, bins);
-        packet.id = Some(id);
-        if let Err(e) = self.send_packet(&packet) {
-            self.forget_ack(id);
-            return Err(e.into());
-        }
-        self.await_ack(id, rx, timeout).await
-    }
-
-    pub(crate) fn register_ack(&self) -> Result<(u64, oneshot::Receiver<AckResponse>), EmitError> {
-        if !self.connected() {
-            return Err(EmitError::Disconnected);
-        }
-        let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.insert(id, tx);
-        }
-        Ok((id, rx))
-    }
-
-    fn forget_ack(&self, id: u64) {
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.remove(&id);
-        }
-    }
-
-    pub(crate) async fn await_ack(
-        &self,
-        id: u64,
-        rx: oneshot::Receiver<AckResponse>,
-        timeout: Duration,
-    ) -> Result<AckResponse, AckError> {
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(_)) => Err(AckError::Disconnected),
-            Err(_) => {
-                self.forget_ack(id);
-                Err(AckError::Timeout)
-            }
-        }
     }
 
     /// Joins `room`.
@@ -305,13 +276,7 @@ impl Socket {
     }
 
     pub(crate) fn notify_outgoing(self: &Arc<Self>, name: &str, args: &[Value]) {
-        let handlers = match self.any_outgoing.read() {
-            Ok(h) if !h.is_empty() => h.clone(),
-            _ => return,
-        };
-        for h in handlers {
-            h(self, name, args);
-        }
+        self.handlers.outgoing(self, name, args);
     }
 
     /// The socket is in: joins its own room, answers CONNECT, runs the
@@ -355,50 +320,17 @@ impl Socket {
             Value::String(s) => s,
             other => other.to_string(),
         };
-        if let Ok(any) = self.any_incoming.read() {
-            if !any.is_empty() {
-                let any = any.clone();
-                for h in any {
-                    h(self, &name, &data);
-                }
-            }
-        }
-        let handler = self
-            .handlers
-            .read()
-            .ok()
-            .and_then(|h| h.get(&name).cloned());
         let ack = packet.id.map(|id| AckSender {
             socket: self.clone(),
             id,
         });
-        if let Some(handler) = handler {
-            handler(
-                self,
-                Event {
-                    name,
-                    args: data,
-                    bins: packet.attachments,
-                    ack,
-                },
-            );
-        }
-    }
-
-    fn on_ack(&self, packet: Packet) {
-        let Some(id) = packet.id else { return };
-        let waiter = self.acks.lock().ok().and_then(|mut a| a.remove(&id));
-        if let Some(tx) = waiter {
-            let args = match packet.data {
-                Some(Value::Array(a)) => a,
-                Some(other) => vec![other],
-                None => Vec::new(),
-            };
-            let _ = tx.send(AckResponse {
-                args,
-                bins: packet.attachments,
-            });
-        }
+        let event = Event {
+            name,
+            args: data,
+            bins: packet.attachments,
+            ack,
+        };
+        self.handlers.dispatch(self, event);
     }
 
     /// The socket leaves for `reason`: its disconnect handlers run (still in
@@ -407,14 +339,7 @@ impl Socket {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
         }
-        let handlers = self
-            .on_disconnect
-            .lock()
-            .map(|mut h| std::mem::take(&mut *h))
-            .unwrap_or_default();
-        for h in handlers {
-            h(self, reason);
-        }
+        self.handlers.disconnected(self, reason);
         if let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) {
             if is_recoverable(reason) {
                 let mut rooms = self.rooms();

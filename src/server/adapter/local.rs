@@ -106,6 +106,11 @@ impl Adapter for LocalAdapter {
         out
     }
 
+    /// One process has no other node to reach.
+    fn server_side_emit(&self, _name: &str, _args: &[serde_json::Value]) -> usize {
+        0
+    }
+
     fn rooms(&self) -> Vec<Room> {
         self.inner
             .read()

@@ -41,4 +41,7 @@ pub trait Adapter: Send + Sync + 'static {
     fn targets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
     /// Every room of the namespace that has at least one socket.
     fn rooms(&self) -> Vec<Room>;
+    /// Sends event `name` to the namespace's handlers on the *other* nodes
+    /// (socket.io's `serverSideEmit`); returns how many nodes it reached.
+    fn server_side_emit(&self, name: &str, args: &[serde_json::Value]) -> usize;
 }
