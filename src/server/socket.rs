@@ -18,7 +18,7 @@ use super::client::Client;
 use super::error::{DisconnectReason, EmitError};
 use super::event::{AckResponse, AckSender, Event};
 use super::handlers::Handlers;
-use super::namespace::NsInner;
+use super::namespace::{Namespace, NsInner};
 use super::recovery::{is_recoverable, Restored};
 use crate::engine::{self, Frame};
 use crate::protocol::{Packet, PacketKind};
@@ -88,6 +88,13 @@ impl Socket {
     /// The namespace's name.
     pub fn ns(&self) -> &str {
         self.ns.name()
+    }
+
+    /// The socket's namespace (to broadcast to all of it, this socket included).
+    pub fn namespace(&self) -> Namespace {
+        Namespace {
+            inner: self.ns.clone(),
+        }
     }
 
     pub(crate) fn ns_inner(&self) -> &Arc<NsInner> {

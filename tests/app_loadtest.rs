@@ -1,0 +1,98 @@
+//! `--app loadtest`, started the way the load harness starts it
+//! (`PORT=N edgeio --app loadtest`): echo, join and bcast over real sockets.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start() -> (Server, SocketAddr) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_edgeio"))
+        .args(["--app", "loadtest"])
+        .env("PORT", port.to_string())
+        .env_remove("EDGEIO_LISTEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start edgeio");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "edgeio did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Server(child), addr)
+}
+
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        let msg = tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .expect("valid");
+        if let Message::Text(t) = msg {
+            if t.as_str() != "2" {
+                return t.to_string();
+            }
+        }
+    }
+}
+
+async fn client(addr: SocketAddr) -> Ws {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    assert!(next_text(&mut ws).await.starts_with('0'));
+    ws.send(Message::Text("40".into())).await.expect("send");
+    assert!(next_text(&mut ws).await.starts_with("40{"));
+    ws
+}
+
+async fn send(ws: &mut Ws, text: &str) {
+    ws.send(Message::Text(text.to_owned().into()))
+        .await
+        .expect("send");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn echo_join_and_bcast_behave_as_the_harness_expects() {
+    let (_server, addr) = start();
+    let mut sender = client(addr).await;
+    let mut member = client(addr).await;
+
+    send(&mut sender, r#"427["echo",{"n":1,"pad":"xxxx"}]"#).await;
+    assert_eq!(next_text(&mut sender).await, r#"437[{"n":1,"pad":"xxxx"}]"#);
+
+    send(&mut member, r#"420["join"]"#).await;
+    assert_eq!(next_text(&mut member).await, "430[]");
+
+    send(&mut sender, r#"428["bcast","hello room"]"#).await;
+    assert_eq!(
+        next_text(&mut sender).await,
+        "438[]",
+        "the sender only gets its ack"
+    );
+    assert_eq!(next_text(&mut member).await, r#"42["bcast","hello room"]"#);
+}
