@@ -118,13 +118,15 @@ impl BroadcastOperator {
         bins: Vec<Bytes>,
     ) -> Result<(), EmitError> {
         let targets = self.sockets();
-        if targets.is_empty() {
+        let recovery = self.ns.recovery().filter(|_| !self.opts.volatile);
+        if targets.is_empty() && recovery.is_none() {
             return Ok(());
         }
         let mut packet = Packet::event(self.ns.name(), name, args, bins);
-        if let (Some(store), false) = (self.ns.recovery(), self.opts.volatile) {
-            // Kept for sockets that come back; the offset travels as the last
-            // argument, as socket.io does.
+        if let Some(store) = recovery {
+            // Kept for sockets that come back, even when no socket is here to
+            // receive it now; the offset travels as the last argument, as
+            // socket.io does.
             let offset = store.keep(&packet, &self.opts);
             if let Some(Value::Array(data)) = &mut packet.data {
                 data.push(Value::String(offset));

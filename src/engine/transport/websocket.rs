@@ -273,7 +273,31 @@ fn on_ws_message(
         Some(Ok(WsMessage::Close(_))) | None => Err(DisconnectReason::TransportClose),
         Some(Err(e)) => {
             tracing::debug!(sid = %socket.id(), error = %e, "WebSocket read failed");
-            Err(DisconnectReason::TransportError)
+            Err(read_error_reason(&e))
         }
+    }
+}
+
+/// A connection the client dropped (no close handshake, reset, end of
+/// stream) is a transport close, as the reference server reports it; what
+/// else fails reading (oversized or malformed frames) is a transport error.
+fn read_error_reason(e: &WsError) -> DisconnectReason {
+    use std::io::ErrorKind;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+    match e {
+        WsError::ConnectionClosed
+        | WsError::AlreadyClosed
+        | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            DisconnectReason::TransportClose
+        }
+        WsError::Io(io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof
+            ) =>
+        {
+            DisconnectReason::TransportClose
+        }
+        _ => DisconnectReason::TransportError,
     }
 }
