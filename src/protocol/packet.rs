@@ -182,14 +182,17 @@ pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
     if binary {
         let dash = rest.find('-').ok_or(ProtocolError::BadAttachmentCount)?;
         let count = &rest[..dash];
-        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) || count.len() > 6 {
+        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ProtocolError::BadAttachmentCount);
         }
-        attachments = count
-            .parse::<usize>()
-            .map_err(|_| ProtocolError::BadAttachmentCount)?;
+        // Too many digits to parse is too many attachments too.
+        attachments = count.parse::<usize>().unwrap_or(usize::MAX);
         if attachments > limits.max_attachments {
             return Err(ProtocolError::TooManyAttachments(limits.max_attachments));
+        }
+        if attachments == 0 {
+            // A binary packet announces at least one attachment.
+            return Err(ProtocolError::BadAttachmentCount);
         }
         rest = &rest[dash + 1..];
     }
@@ -229,7 +232,10 @@ pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
     if !payload_fits(kind, data.as_ref()) || (id.is_none() && kind == PacketKind::Ack) {
         return Err(ProtocolError::BadPayload);
     }
-    if let Some(d) = &data {
+    // In a plain packet, a placeholder-shaped object is ordinary data (as
+    // the reference parser has it); in a binary one it must point at an
+    // announced attachment.
+    if let (Some(d), true) = (&data, binary) {
         check_placeholders(d, attachments)?;
     }
     Ok(Decoded {
@@ -244,9 +250,11 @@ pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
     })
 }
 
-/// The payload rules of the reference parser.
+/// The payload rules of the reference parser, which checks a payload only
+/// when there is one.
 fn payload_fits(kind: PacketKind, data: Option<&Value>) -> bool {
     match (kind, data) {
+        (PacketKind::Event | PacketKind::Ack | PacketKind::ConnectError, None) => true,
         (PacketKind::Connect, None | Some(Value::Object(_))) => true,
         (PacketKind::Disconnect, None) => true,
         (PacketKind::ConnectError, Some(Value::Object(_) | Value::String(_))) => true,

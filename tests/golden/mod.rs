@@ -124,14 +124,20 @@ impl<P> Case<P> {
     }
 }
 
-/// A generated input: `len` bytes of `generator` from `seed`, pinned by the
-/// FNV-1a 64 hash of the bytes (lowercase hex) so that every implementation
-/// of the generator (tests, benches, other languages) agrees.
+/// A generated input: `len` bytes of `generator`, pinned by the FNV-1a 64
+/// hash of the bytes (lowercase hex) so that every implementation of the
+/// generator (tests, benches, other languages) agrees.
+///
+/// - `lcg32` needs `seed` (see [`lcg32`]);
+/// - `fill` needs `prefix`, `fill` and `suffix` (see [`fill`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Generated {
     pub generator: String,
-    pub seed: u32,
+    pub seed: Option<u32>,
+    pub prefix: Option<String>,
+    pub fill: Option<String>,
+    pub suffix: Option<String>,
     pub len: usize,
     pub fnv1a64: String,
 }
@@ -154,8 +160,30 @@ pub fn generate(generated: &BTreeMap<String, Generated>, name: &str) -> Vec<u8> 
     let g = generated
         .get(name)
         .unwrap_or_else(|| panic!("no generated input named {name:?} in the manifest"));
+    let field = |v: &Option<String>, field: &str| -> String {
+        v.clone()
+            .unwrap_or_else(|| panic!("generated input {name:?} needs `{field}`"))
+    };
     let bytes = match g.generator.as_str() {
-        "lcg32" => lcg32(g.seed, g.len),
+        "lcg32" => {
+            assert!(
+                g.prefix.is_none() && g.fill.is_none() && g.suffix.is_none(),
+                "generated input {name:?}: lcg32 takes only `seed`"
+            );
+            let seed = g
+                .seed
+                .unwrap_or_else(|| panic!("generated input {name:?} needs `seed`"));
+            lcg32(seed, g.len)
+        }
+        "fill" if g.seed.is_some() => {
+            panic!("generated input {name:?}: fill takes no `seed`")
+        }
+        "fill" => fill(
+            field(&g.prefix, "prefix").as_bytes(),
+            field(&g.fill, "fill").as_bytes(),
+            field(&g.suffix, "suffix").as_bytes(),
+            g.len,
+        ),
         other => panic!("unknown generator {other:?} for {name:?}"),
     };
     assert_eq!(
@@ -176,6 +204,21 @@ pub fn lcg32(seed: u32, len: usize) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
+}
+
+/// `prefix`, then `fill` repeated (cut byte by byte) to make `len` bytes in
+/// all, then `suffix`: a large input of a known shape, such as a packet one
+/// byte over a length limit.
+pub fn fill(prefix: &[u8], fill: &[u8], suffix: &[u8], len: usize) -> Vec<u8> {
+    let middle = len
+        .checked_sub(prefix.len() + suffix.len())
+        .unwrap_or_else(|| panic!("`fill` of {len} bytes is shorter than its prefix and suffix"));
+    assert!(!fill.is_empty() || middle == 0, "`fill` is empty");
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(prefix);
+    out.extend(fill.iter().copied().cycle().take(middle));
+    out.extend_from_slice(suffix);
+    out
 }
 
 /// FNV-1a, 64 bits.
