@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::{BroadcastOptions, Room};
+use super::adapter::{BroadcastOptions, LocalNamespace, Room};
 use super::error::{AckError, EmitError};
 use super::event::AckResponse;
 use super::namespace::NsInner;
@@ -17,17 +17,23 @@ use super::socket::{encode_frames, to_value, Socket};
 use crate::protocol::Packet;
 
 /// A broadcast being described. Each method returns the operator, refined.
+///
+/// On the parent of dynamic namespaces, it reaches every namespace the parent
+/// created.
 #[derive(Clone)]
 pub struct BroadcastOperator {
-    ns: Arc<NsInner>,
+    /// The namespaces reached: one, or a dynamic parent's children.
+    nss: Vec<Arc<NsInner>>,
     opts: BroadcastOptions,
     timeout: Option<Duration>,
 }
 
 impl BroadcastOperator {
     pub(crate) fn new(ns: Arc<NsInner>) -> Self {
+        let mut nss = ns.children();
+        nss.insert(0, ns);
         Self {
-            ns,
+            nss,
             opts: BroadcastOptions::default(),
             timeout: None,
         }
@@ -68,13 +74,14 @@ impl BroadcastOperator {
         self
     }
 
-    /// The sockets selected, on this node.
+    /// The sockets selected.
     pub fn sockets(&self) -> Vec<Arc<Socket>> {
-        self.ns
-            .adapter()
-            .targets(&self.opts)
+        self.nss
             .iter()
-            .filter_map(|sid| self.ns.socket(sid))
+            .flat_map(|ns| {
+                ns.adapter()
+                    .fetch_sockets(&LocalNamespace { inner: ns }, &self.opts)
+            })
             .collect()
     }
 
@@ -85,23 +92,25 @@ impl BroadcastOperator {
 
     /// Makes every selected socket join `room`.
     pub fn sockets_join(&self, room: impl Into<Room>) {
-        let room = room.into();
-        for s in self.sockets() {
-            s.join(room.clone());
+        let rooms = [room.into()];
+        for ns in &self.nss {
+            ns.adapter().add_sockets(&self.opts, &rooms);
         }
     }
 
     /// Makes every selected socket leave `room`.
     pub fn sockets_leave(&self, room: &str) {
-        for s in self.sockets() {
-            s.leave(room);
+        let rooms = [room.to_owned()];
+        for ns in &self.nss {
+            ns.adapter().del_sockets(&self.opts, &rooms);
         }
     }
 
-    /// Disconnects every selected socket from the namespace.
+    /// Disconnects every selected socket from its namespace.
     pub fn disconnect_sockets(&self) {
-        for s in self.sockets() {
-            s.disconnect();
+        for ns in &self.nss {
+            ns.adapter()
+                .disconnect_sockets(&LocalNamespace { inner: ns }, &self.opts);
         }
     }
 
@@ -110,38 +119,28 @@ impl BroadcastOperator {
         self.emit_args(name, vec![to_value(data)?], Vec::new())
     }
 
-    /// Emits event `name` with these arguments and attachments, encoded once.
+    /// Emits event `name` with these arguments and attachments, encoded once
+    /// per namespace.
     pub fn emit_args(
         &self,
         name: &str,
         args: Vec<Value>,
         bins: Vec<Bytes>,
     ) -> Result<(), EmitError> {
-        let targets = self.sockets();
-        let recovery = self.ns.recovery().filter(|_| !self.opts.volatile);
-        if targets.is_empty() && recovery.is_none() {
-            return Ok(());
-        }
-        let mut packet = Packet::event(self.ns.name(), name, args, bins);
-        if let Some(store) = recovery {
-            // Kept for sockets that come back, even when no socket is here to
-            // receive it now; the offset travels as the last argument, as
-            // socket.io does.
-            let offset = store.keep(&packet, &self.opts);
-            if let Some(Value::Array(data)) = &mut packet.data {
-                data.push(Value::String(offset));
+        for ns in &self.nss {
+            let mut packet = Packet::event(ns.name(), name, args.clone(), bins.clone());
+            if let Some(store) = ns.recovery().filter(|_| !self.opts.volatile) {
+                // Kept for sockets that come back, even when no socket is here
+                // to receive it now; the offset travels as the last argument,
+                // as socket.io does.
+                let offset = store.keep(&packet, &self.opts);
+                if let Some(Value::Array(data)) = &mut packet.data {
+                    data.push(Value::String(offset));
+                }
             }
-        }
-        let frames = encode_frames(&packet);
-        let args = match &packet.data {
-            Some(Value::Array(a)) => &a[1..],
-            _ => &[],
-        };
-        for socket in targets {
-            socket.notify_outgoing(name, args);
-            // A receiver that cannot take the packet is disconnected by its
-            // engine session; the others still get it.
-            let _ = socket.send_frames(&frames);
+            let frames = encode_frames(&packet);
+            ns.adapter()
+                .broadcast(&LocalNamespace { inner: ns }, &packet, &frames, &self.opts);
         }
         Ok(())
     }
@@ -160,7 +159,7 @@ impl BroadcastOperator {
             let Ok((id, rx)) = socket.register_ack() else {
                 continue;
             };
-            let mut packet = Packet::event(self.ns.name(), name, args.clone(), bins.clone());
+            let mut packet = Packet::event(socket.ns(), name, args.clone(), bins.clone());
             packet.id = Some(id);
             socket.notify_outgoing(name, &args);
             if socket.send_packet(&packet).is_ok() {

@@ -42,6 +42,9 @@ pub(crate) struct NsInner {
     parent: Option<Arc<NsInner>>,
     /// Connection-state recovery, when on.
     recovery: Option<Arc<RecoveryStore>>,
+    /// For the parent of dynamic namespaces: the namespaces it created, which
+    /// its broadcasts reach.
+    children: RwLock<Vec<Arc<NsInner>>>,
 }
 
 impl Namespace {
@@ -63,6 +66,7 @@ impl Namespace {
                 middlewares: RwLock::default(),
                 parent,
                 recovery: recovery.map(|c| Arc::new(RecoveryStore::new(c))),
+                children: RwLock::default(),
             }),
         }
     }
@@ -70,7 +74,11 @@ impl Namespace {
     /// A namespace created by a dynamic parent.
     pub(crate) fn child(&self, name: &str) -> Self {
         let recovery = self.inner.recovery.as_ref().map(|r| r.config());
-        Self::with_parent(name, Some(self.inner.clone()), recovery)
+        let child = Self::with_parent(name, Some(self.inner.clone()), recovery);
+        if let Ok(mut children) = self.inner.children.write() {
+            children.push(child.inner.clone());
+        }
+        child
     }
 
     /// The namespace's name.
@@ -150,6 +158,10 @@ impl Namespace {
 impl NsInner {
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(crate) fn children(&self) -> Vec<Arc<NsInner>> {
+        self.children.read().map(|c| c.clone()).unwrap_or_default()
     }
 
     pub(crate) fn recovery(&self) -> Option<&Arc<RecoveryStore>> {

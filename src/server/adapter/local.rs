@@ -78,7 +78,7 @@ impl Adapter for LocalAdapter {
             .unwrap_or_default()
     }
 
-    fn targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
         let Ok(r) = self.inner.read() else {
             return Vec::new();
         };
@@ -106,11 +106,6 @@ impl Adapter for LocalAdapter {
         out
     }
 
-    /// One process has no other node to reach.
-    fn server_side_emit(&self, _name: &str, _args: &[serde_json::Value]) -> usize {
-        0
-    }
-
     fn rooms(&self) -> Vec<Room> {
         self.inner
             .read()
@@ -134,14 +129,14 @@ mod tests {
         a.add_all(&sid("s2"), &["s2".into(), "r".into(), "vip".into()]);
         a.add_all(&sid("s3"), &["s3".into()]);
         let mut opts = BroadcastOptions::default();
-        let mut all = a.targets(&opts);
+        let mut all = a.local_targets(&opts);
         all.sort();
         assert_eq!(all, vec![sid("s1"), sid("s2"), sid("s3")]);
         opts.rooms.insert("r".into());
         opts.except.insert("vip".into());
-        assert_eq!(a.targets(&opts), vec![sid("s1")]);
+        assert_eq!(a.local_targets(&opts), vec![sid("s1")]);
         a.del_all(&sid("s1"));
-        assert!(a.targets(&opts).is_empty());
+        assert!(a.local_targets(&opts).is_empty());
         assert!(!a.rooms().contains(&"s1".to_owned()));
         a.del(&sid("s2"), "r");
         assert_eq!(a.socket_rooms(&sid("s2")).len(), 2);
