@@ -141,6 +141,15 @@ impl Frame {
         text_frame(PacketType::Message, text)
     }
 
+    /// A text message frame whose text `build` writes after the `4`, in the
+    /// frame's own buffer (no intermediate string).
+    pub fn message_with(capacity: usize, build: impl FnOnce(&mut String)) -> Frame {
+        let mut s = String::with_capacity(1 + capacity);
+        s.push(PacketType::Message.digit());
+        build(&mut s);
+        Frame::Text(Utf8Bytes::from(s))
+    }
+
     /// A binary message frame.
     pub fn binary(data: Bytes) -> Frame {
         Frame::Binary(data)

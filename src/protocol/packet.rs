@@ -110,6 +110,15 @@ impl Packet {
     /// Encodes the text part; the attachments are sent after it, as binary
     /// messages.
     pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(16);
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the text part to `out` (so that the Engine.IO frame around it
+    /// is built in the same buffer, without a copy).
+    pub fn encode_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
         let binary = !self.attachments.is_empty();
         let digit = match (self.kind, binary) {
             (PacketKind::Connect, _) => '0',
@@ -120,24 +129,22 @@ impl Packet {
             (PacketKind::Event, true) => '5',
             (PacketKind::Ack, true) => '6',
         };
-        let mut out = String::with_capacity(16);
         out.push(digit);
+        // Writing into a String cannot fail.
         if binary && matches!(self.kind, PacketKind::Event | PacketKind::Ack) {
-            out.push_str(&self.attachments.len().to_string());
-            out.push('-');
+            let _ = write!(out, "{}-", self.attachments.len());
         }
         if self.ns != "/" {
             out.push_str(&self.ns);
             out.push(',');
         }
         if let Some(id) = self.id {
-            out.push_str(&id.to_string());
+            let _ = write!(out, "{id}");
         }
         if let Some(data) = &self.data {
-            // Serializing a serde_json::Value cannot fail.
-            out.push_str(&serde_json::to_string(data).unwrap_or_default());
+            // A Value's Display is its compact JSON.
+            let _ = write!(out, "{data}");
         }
-        out
     }
 
     /// The event name, for an event packet.

@@ -366,7 +366,7 @@ impl Socket {
 /// The frames of a packet: its text, then its attachments.
 pub(crate) fn encode_frames(packet: &Packet) -> Vec<Frame> {
     let mut frames = Vec::with_capacity(1 + packet.attachments.len());
-    frames.push(Frame::message(&packet.encode()));
+    frames.push(Frame::message_with(64, |out| packet.encode_into(out)));
     frames.extend(packet.attachments.iter().cloned().map(Frame::binary));
     frames
 }
