@@ -1,0 +1,201 @@
+//! Command-line options: every count and duration bounded, loopback targets
+//! only (127.0.0.0/8, ::1 or `localhost`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, ValueEnum};
+
+/// Most clients (or receivers + senders) one run may open.
+pub const MAX_CLIENTS: u32 = 20_000;
+/// Longest any single duration option may be, in seconds.
+pub const MAX_SECS: f64 = 300.0;
+
+/// Load generator for edgeio and its peers: speaks Engine.IO v4 / Socket.IO
+/// v5 (or the raw peer's frame protocol) and prints one JSON object.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "loadgen", version, about)]
+pub struct Cli {
+    /// Server address, HOST:PORT; loopback only.
+    #[arg(long, value_parser = parse_target)]
+    pub target: SocketAddr,
+
+    /// Protocol spoken: Socket.IO, or the raw peer's frames.
+    #[arg(long, value_enum, default_value_t = Proto::Sio)]
+    pub proto: Proto,
+
+    /// Transport (raw supports websocket only).
+    #[arg(long, value_enum, default_value_t = Transport::Websocket)]
+    pub transport: Transport,
+
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Scenario::Echo)]
+    pub scenario: Scenario,
+
+    /// Clients (echo, idle).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
+    pub clients: u32,
+
+    /// Acked emits kept in flight per client (echo) or per sender (fanout).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub inflight: u32,
+
+    /// Measured seconds [default: 10 for echo and fanout; for idle, extra
+    /// seconds to hold the connections open after the RSS reading, default 0].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub duration: Option<f64>,
+
+    /// Seconds of load before the measured window (echo, fanout).
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = parse_secs)]
+    pub warmup: f64,
+
+    /// Seconds after the window to wait for outstanding acks and deliveries.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0, value_parser = parse_secs)]
+    pub drain: f64,
+
+    /// Seconds to let the server settle before and after opening (idle).
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = parse_secs)]
+    pub settle: f64,
+
+    /// Payload size in bytes.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub payload: u32,
+
+    /// Receivers that join room `r` (fanout).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
+    pub receivers: u32,
+
+    /// Senders emitting `bcast` (fanout).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub senders: u32,
+
+    /// The server's PID, to report its CPU seconds (and RSS for idle).
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
+
+    /// Tokio worker threads.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: u32,
+
+    /// Connections being opened at once (at most the usual listen backlog,
+    /// 128, so that no SYN is dropped and retried a second later).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub connect_concurrency: u32,
+
+    /// Seconds allowed for opening (and joining) every client.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_secs)]
+    pub connect_timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Proto {
+    Sio,
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    Websocket,
+    Polling,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    Echo,
+    Fanout,
+    Idle,
+}
+
+impl Cli {
+    /// Checks what clap cannot: combinations of options.
+    pub fn validate(&self) -> Result<()> {
+        if self.proto == Proto::Raw && self.transport == Transport::Polling {
+            bail!("--proto raw supports --transport websocket only");
+        }
+        if self.scenario == Scenario::Fanout && self.receivers + self.senders > MAX_CLIENTS {
+            bail!("--receivers + --senders must be at most {MAX_CLIENTS}");
+        }
+        if self.scenario != Scenario::Idle && self.duration == Some(0.0) {
+            bail!("--duration must be above 0 for {:?}", self.scenario);
+        }
+        Ok(())
+    }
+
+    /// The measured window (echo, fanout) or the extra hold (idle).
+    pub fn duration(&self) -> Duration {
+        let default = if self.scenario == Scenario::Idle {
+            0.0
+        } else {
+            10.0
+        };
+        Duration::from_secs_f64(self.duration.unwrap_or(default))
+    }
+
+    pub fn names(&self) -> (&'static str, &'static str, &'static str) {
+        let proto = match self.proto {
+            Proto::Sio => "sio",
+            Proto::Raw => "raw",
+        };
+        let transport = match self.transport {
+            Transport::Websocket => "websocket",
+            Transport::Polling => "polling",
+        };
+        let scenario = match self.scenario {
+            Scenario::Echo => "echo",
+            Scenario::Fanout => "fanout",
+            Scenario::Idle => "idle",
+        };
+        (scenario, proto, transport)
+    }
+}
+
+fn parse_secs(s: &str) -> Result<f64> {
+    let v: f64 = s.parse().context("not a number of seconds")?;
+    if !(0.0..=MAX_SECS).contains(&v) {
+        bail!("must be between 0 and {MAX_SECS} seconds");
+    }
+    Ok(v)
+}
+
+/// HOST:PORT where HOST is a loopback address or `localhost`.
+fn parse_target(s: &str) -> Result<SocketAddr> {
+    let addr = match s.parse::<SocketAddr>() {
+        Ok(addr) => addr,
+        Err(_) => {
+            let (host, port) = s.rsplit_once(':').context("expected HOST:PORT")?;
+            if !host.eq_ignore_ascii_case("localhost") {
+                bail!("host {host:?} is not a loopback address or localhost");
+            }
+            let port: u16 = port.parse().context("bad port")?;
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+        }
+    };
+    if !addr.ip().is_loopback() {
+        bail!(
+            "{} is not loopback: only 127.0.0.0/8 and ::1 are allowed",
+            addr.ip()
+        );
+    }
+    if addr.port() == 0 {
+        bail!("port 0");
+    }
+    Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_target;
+
+    #[test]
+    fn only_loopback_targets() {
+        assert!(parse_target("127.0.0.1:80").is_ok());
+        assert!(parse_target("127.3.2.1:80").is_ok());
+        assert!(parse_target("[::1]:80").is_ok());
+        assert!(parse_target("localhost:80").is_ok());
+        assert!(parse_target("10.0.0.1:80").is_err());
+        assert!(parse_target("example.com:80").is_err());
+        assert!(parse_target("[::2]:80").is_err());
+        assert!(parse_target("127.0.0.1:0").is_err());
+    }
+}
