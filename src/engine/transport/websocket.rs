@@ -73,7 +73,9 @@ pub fn accept<B>(
     let on_upgrade = hyper::upgrade::on(&mut req);
     let config = WebSocketConfig::default()
         .read_buffer_size(socket.engine.config.ws_read_buffer_size)
-        .write_buffer_size(0)
+        // Frames of one batch are gathered and written together at the flush
+        // that ends it; the buffer grows only as a batch needs.
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(Some(socket.engine.config.max_payload))
         .max_frame_size(Some(socket.engine.config.max_payload));
     let span = tracing::debug_span!("session", sid = %socket.id(), transport = "websocket");
@@ -180,6 +182,15 @@ fn to_ws(frame: Frame) -> WsMessage {
 /// Most frames written before one flush.
 const MAX_BATCH: usize = 64;
 
+/// Bytes gathered before tungstenite writes to the socket without waiting
+/// for the flush.
+const WRITE_BUFFER: usize = 16 * 1024;
+
+/// Most client messages handled in a row before queued frames are written:
+/// reading what has arrived first lets the answers to it leave in one write,
+/// and this bound keeps a flooding client from starving its own writes.
+const MAX_READS_IN_A_ROW: usize = 32;
+
 /// Carries the session on `ws` until it closes: writes queued frames, reads
 /// client packets.
 async fn run(ws: Ws, socket: Arc<Socket>) {
@@ -192,11 +203,24 @@ async fn run(ws: Ws, socket: Arc<Socket>) {
         }
     };
     let mut batch = Vec::with_capacity(8);
+    let mut reads_in_a_row = 0;
     loop {
+        if reads_in_a_row >= MAX_READS_IN_A_ROW && rx.is_empty() {
+            // Nothing to write after all: back to reading.
+            reads_in_a_row = 0;
+        }
         tokio::select! {
             biased;
             _ = socket.closed.cancelled() => break,
+            msg = stream.next(), if reads_in_a_row < MAX_READS_IN_A_ROW => {
+                reads_in_a_row += 1;
+                if let Err(reason) = on_ws_message(&socket, msg) {
+                    socket.close_with(reason);
+                    break;
+                }
+            }
             frame = rx.recv() => {
+                reads_in_a_row = 0;
                 let Some(frame) = frame else { break };
                 batch.push(frame);
                 while batch.len() < MAX_BATCH {
@@ -218,12 +242,6 @@ async fn run(ws: Ws, socket: Arc<Socket>) {
                 if let Err(e) = written {
                     tracing::debug!(sid = %socket.id(), error = %e, "WebSocket write failed");
                     socket.close_with(DisconnectReason::TransportError);
-                    break;
-                }
-            }
-            msg = stream.next() => {
-                if let Err(reason) = on_ws_message(&socket, msg) {
-                    socket.close_with(reason);
                     break;
                 }
             }
