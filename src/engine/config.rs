@@ -103,7 +103,7 @@ impl Default for EngineConfig {
             transports: vec![TransportKind::Polling, TransportKind::WebSocket],
             upgrade_timeout: Duration::from_millis(10_000),
             max_buffered_packets: 4096,
-            ws_read_buffer_size: 4096,
+            ws_read_buffer_size: 2048,
             cors: CorsConfig::default(),
             cookie: None,
             allow_request: None,

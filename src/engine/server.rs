@@ -150,11 +150,7 @@ impl Engine {
                 if kind == TransportKind::WebSocket && !is_upgrade {
                     return Err(RequestError::code(ErrorCode::BadRequest));
                 }
-                let handshake = Handshake {
-                    uri: req.uri().clone(),
-                    headers: req.headers().clone(),
-                    remote_addr,
-                };
+                let handshake = Handshake::copied_from(req.uri(), req.headers(), remote_addr);
                 self.check_allowed(&handshake)?;
                 let socket = self.open(handshake, kind);
                 let mut response = match kind {

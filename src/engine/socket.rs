@@ -34,6 +34,29 @@ pub struct Handshake {
 }
 
 impl Handshake {
+    /// The handshake of a request, in allocations of its own.
+    ///
+    /// hyper parses the URI and headers as views into the connection's 8 KiB
+    /// read buffer; keeping those views for the session's life would keep
+    /// the whole buffer alive per client, so they are copied out.
+    pub fn copied_from(
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+        remote_addr: Option<std::net::SocketAddr>,
+    ) -> Self {
+        let mut own = http::HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            if let Ok(v) = http::HeaderValue::from_bytes(value.as_bytes()) {
+                own.append(name.clone(), v);
+            }
+        }
+        Self {
+            uri: http::Uri::try_from(uri.to_string()).unwrap_or_default(),
+            headers: own,
+            remote_addr,
+        }
+    }
+
     /// The value of query parameter `name`, percent-decoding not applied.
     pub fn query(&self, name: &str) -> Option<&str> {
         super::query::param(self.uri.query(), name)

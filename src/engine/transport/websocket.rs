@@ -25,7 +25,11 @@ use crate::engine::packet::{Frame, Packet};
 use crate::engine::socket::Socket;
 use crate::engine::text::Text;
 
-type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+/// What a WebSocket runs over: the plain TCP stream when the connection came
+/// from our own accept loop, or hyper's upgraded connection otherwise.
+trait WsIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> WsIo for T {}
 
 /// How the WebSocket joins its session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,16 +96,29 @@ pub fn accept<B>(
                 return;
             }
         };
-        let mut ws =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                .await;
-        match mode {
-            _ if refused => {
-                tracing::debug!(sid = %socket.id(), "second upgrade refused");
-                let _ = ws.close(None).await;
+        // Served by our accept loop, the connection is a TCP stream: take it
+        // back from hyper, with the few bytes hyper read ahead, so that
+        // hyper's 8 KiB read buffer is freed and no dynamic IO sits between
+        // the socket and tungstenite.
+        match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+            Ok(hyper::upgrade::Parts { io, read_buf, .. }) => {
+                let io = io.into_inner();
+                let ws = if read_buf.is_empty() {
+                    drop(read_buf);
+                    WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await
+                } else {
+                    let ahead = read_buf.to_vec();
+                    drop(read_buf);
+                    WebSocketStream::from_partially_read(io, ahead, Role::Server, Some(config))
+                        .await
+                };
+                carry(ws, socket, mode, refused).await;
             }
-            Mode::Direct => run(ws, socket).await,
-            Mode::Upgrade => upgrade(ws, socket).await,
+            Err(upgraded) => {
+                let io = TokioIo::new(upgraded);
+                let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                carry(ws, socket, mode, refused).await;
+            }
         }
     };
     tokio::spawn(task.instrument(span));
@@ -116,9 +133,26 @@ pub fn accept<B>(
     Ok(response)
 }
 
+/// Carries the session on a new WebSocket as `mode` says.
+async fn carry<S: WsIo>(
+    mut ws: WebSocketStream<S>,
+    socket: Arc<Socket>,
+    mode: Mode,
+    refused: bool,
+) {
+    match mode {
+        _ if refused => {
+            tracing::debug!(sid = %socket.id(), "second upgrade refused");
+            let _ = ws.close(None).await;
+        }
+        Mode::Direct => run(ws, socket).await,
+        Mode::Upgrade => upgrade(ws, socket).await,
+    }
+}
+
 /// Runs the probe exchange of an upgrade, then the session on this WebSocket.
 /// A failed upgrade leaves the session on polling.
-async fn upgrade(mut ws: Ws, socket: Arc<Socket>) {
+async fn upgrade<S: WsIo>(mut ws: WebSocketStream<S>, socket: Arc<Socket>) {
     let timeout = socket.engine.config.upgrade_timeout;
     let outcome = tokio::select! {
         r = tokio::time::timeout(timeout, probe(&mut ws, &socket)) => r.unwrap_or(Err("upgrade timed out")),
@@ -139,7 +173,10 @@ async fn upgrade(mut ws: Ws, socket: Arc<Socket>) {
 }
 
 /// `2probe` → `3probe`, release the pending GET, then wait for `5`.
-async fn probe(ws: &mut Ws, socket: &Arc<Socket>) -> Result<(), &'static str> {
+async fn probe<S: WsIo>(
+    ws: &mut WebSocketStream<S>,
+    socket: &Arc<Socket>,
+) -> Result<(), &'static str> {
     match next_packet(ws).await? {
         Packet::Ping(data) if data == "probe" => {}
         _ => return Err("expected a probe"),
@@ -158,7 +195,7 @@ async fn probe(ws: &mut Ws, socket: &Arc<Socket>) -> Result<(), &'static str> {
 }
 
 /// The next Engine.IO packet on the WebSocket, skipping control frames.
-async fn next_packet(ws: &mut Ws) -> Result<Packet, &'static str> {
+async fn next_packet<S: WsIo>(ws: &mut WebSocketStream<S>) -> Result<Packet, &'static str> {
     loop {
         match ws.next().await {
             Some(Ok(WsMessage::Text(t))) => {
@@ -193,7 +230,7 @@ const MAX_READS_IN_A_ROW: usize = 32;
 
 /// Carries the session on `ws` until it closes: writes queued frames, reads
 /// client packets.
-async fn run(ws: Ws, socket: Arc<Socket>) {
+async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
     let (mut sink, mut stream) = ws.split();
     let mut rx = tokio::select! {
         rx = socket.rx.lock() => rx,
