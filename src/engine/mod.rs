@@ -11,6 +11,7 @@ pub mod cors;
 pub mod error;
 pub mod handler;
 pub mod heartbeat;
+mod outbox;
 pub mod packet;
 pub mod payload;
 pub mod query;

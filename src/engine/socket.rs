@@ -9,13 +9,14 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{mpsc, Mutex, Notify};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::TransportKind;
 use super::error::{DisconnectReason, SendError};
 use super::handler::Message;
+use super::outbox::Outbox;
 use super::packet::{Frame, Packet};
 use super::server::EngineShared;
 use super::sid::Sid;
@@ -73,9 +74,8 @@ pub struct Socket {
     pub(super) engine: Arc<EngineShared>,
     /// Sending end of the outgoing queue; bounded so a client that does not
     /// read cannot grow server memory.
-    tx: mpsc::Sender<Frame>,
+    pub(super) outbox: Outbox,
     /// Receiving end of the outgoing queue, held by the transport writing.
-    pub(super) rx: Mutex<mpsc::Receiver<Frame>>,
     /// The current transport (a `TransportKind` as u8).
     transport: AtomicU8,
     /// An upgrade to WebSocket is in progress.
@@ -109,13 +109,12 @@ impl Socket {
         transport: TransportKind,
         engine: Arc<EngineShared>,
     ) -> Arc<Self> {
-        let (tx, rx) = mpsc::channel(engine.config.max_buffered_packets.max(2));
+        let outbox = Outbox::new(engine.config.max_buffered_packets);
         Arc::new(Self {
             id,
             handshake,
             engine,
-            tx,
-            rx: Mutex::new(rx),
+            outbox,
             transport: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
             upgraded: Notify::new(),
@@ -195,14 +194,11 @@ impl Socket {
         if self.closed.is_cancelled() {
             return Err(SendError::Closed);
         }
-        match self.tx.try_send(frame) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close_with(DisconnectReason::SendBufferFull);
-                Err(SendError::QueueFull)
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
+        if self.outbox.push(frame).is_err() {
+            self.close_with(DisconnectReason::SendBufferFull);
+            return Err(SendError::QueueFull);
         }
+        Ok(())
     }
 
     /// Closes the session from the server side.
@@ -277,13 +273,6 @@ impl Socket {
             self.close_with(DisconnectReason::PingTimeout);
         }
         self.is_closed()
-    }
-
-    /// Takes every frame queued now, without waiting.
-    pub(super) fn drain_ready(rx: &mut mpsc::Receiver<Frame>, into: &mut Vec<Frame>) {
-        while let Ok(frame) = rx.try_recv() {
-            into.push(frame);
-        }
     }
 
     /// Queues the open packet; it is always the first frame of a session.

@@ -62,7 +62,7 @@ pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestEr
     if socket.transport() != TransportKind::Polling {
         return Err(RequestError::code(ErrorCode::BadRequest));
     }
-    let Ok(mut rx) = socket.rx.try_lock() else {
+    let Ok(writer) = socket.outbox.writer.try_lock() else {
         socket.close_with(DisconnectReason::TransportError);
         return Err(RequestError::code(ErrorCode::BadRequest));
     };
@@ -70,12 +70,12 @@ pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestEr
     let mut frames = Vec::new();
     tokio::select! {
         biased;
-        frame = rx.recv() => frames.extend(frame),
+        _ = socket.outbox.ready() => {}
         _ = socket.release_poll.notified() => frames.push(Packet::Noop.encode()),
         _ = socket.closed.cancelled() => {}
     }
-    Socket::drain_ready(&mut rx, &mut frames);
-    drop(rx);
+    socket.outbox.take(&mut frames, usize::MAX);
+    drop(writer);
     if let Some(reason) = socket.close_reason() {
         // The client asked to close: a noop ends its pending request cleanly.
         // Otherwise it learns that the server closed the session.

@@ -232,8 +232,8 @@ const MAX_READS_IN_A_ROW: usize = 32;
 /// client packets.
 async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
     let (mut sink, mut stream) = ws.split();
-    let mut rx = tokio::select! {
-        rx = socket.rx.lock() => rx,
+    let writer = tokio::select! {
+        writer = socket.outbox.writer.lock() => writer,
         _ = socket.closed.cancelled() => {
             let _ = sink.send(WsMessage::Close(None)).await;
             return;
@@ -242,7 +242,7 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
     let mut batch = Vec::with_capacity(8);
     let mut reads_in_a_row = 0;
     loop {
-        if reads_in_a_row >= MAX_READS_IN_A_ROW && rx.is_empty() {
+        if reads_in_a_row >= MAX_READS_IN_A_ROW && socket.outbox.is_empty() {
             // Nothing to write after all: back to reading.
             reads_in_a_row = 0;
         }
@@ -256,16 +256,9 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
                     break;
                 }
             }
-            frame = rx.recv() => {
+            _ = socket.outbox.ready() => {
                 reads_in_a_row = 0;
-                let Some(frame) = frame else { break };
-                batch.push(frame);
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(f) => batch.push(f),
-                        Err(_) => break,
-                    }
-                }
+                socket.outbox.take(&mut batch, MAX_BATCH);
                 let write = async {
                     for f in batch.drain(..) {
                         sink.feed(to_ws(f)).await?;
@@ -293,8 +286,8 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
     }
     // The server closed the session: deliver what is still queued, then close.
     let mut rest = Vec::new();
-    Socket::drain_ready(&mut rx, &mut rest);
-    drop(rx);
+    socket.outbox.take(&mut rest, usize::MAX);
+    drop(writer);
     let farewell = async {
         for f in rest {
             sink.feed(to_ws(f)).await?;
