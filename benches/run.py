@@ -27,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_TARGET = os.path.join(ROOT, "benches", "target")
 RESULTS = os.path.join(ROOT, "benches", "results")
 CORES = os.cpu_count() or 1
+QUICK = "--quick" in sys.argv
 SERVER_CORE, LOADGEN_CORE = ("0", "1") if CORES >= 2 else (None, None)
 
 
@@ -112,7 +113,7 @@ class Server:
                 raise RuntimeError(f"{name} did not start")
             time.sleep(0.002)
         self.cold_start_ms = (time.monotonic() - started) * 1000
-        time.sleep(0.5)
+        time.sleep(0.2 if QUICK else 0.5)
         self.idle_rss_kib = rss_kib(self.proc.pid)
 
     def stop(self):
@@ -125,17 +126,18 @@ class Server:
 
 
 def scenarios(quick):
-    d = "2" if quick else "6"
-    w = "1"
+    # Quick mode trims every wait so the whole table takes under a minute.
+    timing = (["--duration", "1", "--warmup", "0.5", "--drain", "0.5"] if quick
+              else ["--duration", "6", "--warmup", "1"])
+    settle = ["--settle", "0.3"] if quick else []
     return {
         "echo": ["--scenario", "echo", "--transport", "websocket", "--clients", "50",
-                 "--inflight", "8", "--payload", "64", "--duration", d, "--warmup", w],
+                 "--inflight", "8", "--payload", "64"] + timing,
         "fanout": ["--scenario", "fanout", "--transport", "websocket", "--receivers", "500",
-                   "--senders", "1", "--inflight", "8", "--payload", "64",
-                   "--duration", d, "--warmup", w],
-        "idle": ["--scenario", "idle", "--transport", "websocket", "--clients", "1000"],
+                   "--senders", "1", "--inflight", "8", "--payload", "64"] + timing,
+        "idle": ["--scenario", "idle", "--transport", "websocket", "--clients", "1000"] + settle,
         "polling": ["--scenario", "echo", "--transport", "polling", "--clients", "20",
-                    "--inflight", "4", "--payload", "64", "--duration", d, "--warmup", w],
+                    "--inflight", "4", "--payload", "64"] + timing,
     }
 
 
@@ -203,11 +205,13 @@ FIGURES = [
     ("echo p99 latency (ms)", "echo", lambda rs: ms(med(rs, "p99_us")), False, "ms"),
     ("echo p999 latency (ms)", "echo", lambda rs: ms(med(rs, "p999_us")), False, "ms"),
     ("echo server CPU (s)", "echo", lambda rs: med(rs, "server_cpu_s"), False, "s"),
+    ("echo load generator CPU (s)", "echo", lambda rs: med(rs, "loadgen_cpu_s"), False, "s"),
     ("fan-out deliveries/s (wall clock)", "fanout", lambda rs: med(rs, "deliveries_per_s"), True, ""),
     ("fan-out deliveries per server-core-second", "fanout", lambda rs: per_core(rs, "deliveries_per_s"), True, ""),
     ("fan-out delivery lag p99 (ms)", "fanout", lambda rs: ms(med(rs, "lag_p99_us")), False, "ms"),
     ("fan-out lost deliveries", "fanout", lambda rs: med(rs, "lost"), False, ""),
     ("fan-out server CPU (s)", "fanout", lambda rs: med(rs, "server_cpu_s"), False, "s"),
+    ("fan-out load generator CPU (s)", "fanout", lambda rs: med(rs, "loadgen_cpu_s"), False, "s"),
     ("polling echo acked msgs/s", "polling", lambda rs: med(rs, "rate_per_s"), True, ""),
     ("polling echo acked msgs per server-core-second", "polling", lambda rs: per_core(rs, "rate_per_s"), True, ""),
     ("polling echo p99 latency (ms)", "polling", lambda rs: ms(med(rs, "p99_us")), False, "ms"),
@@ -259,6 +263,42 @@ def machine():
 
 NOTES = "## Profile notes"
 
+# The aims of the load-harness issue: (label, figure, peer or None, bound, higher is better).
+TARGETS = [
+    ("echo acked msgs per server-core-second ≥ 1.3× socketioxide",
+     "echo acked msgs per server-core-second", "socketioxide", 1.3, True),
+    ("echo acked msgs per server-core-second ≥ 0.8× raw",
+     "echo acked msgs per server-core-second", "raw", 0.8, True),
+    ("echo p99 latency ≤ 10 ms", "echo p99 latency (ms)", None, 10.0, False),
+    ("fan-out deliveries per server-core-second ≥ 1.2× socketioxide",
+     "fan-out deliveries per server-core-second", "socketioxide", 1.2, True),
+    ("RSS per idle WebSocket connection ≤ 12 KiB", "RSS per idle WebSocket connection (KiB)", None, 12.0, False),
+    ("RSS idle, no connections ≤ 6 MB", "RSS idle, no connections (MiB)", None, 6.0 * 1e6 / 2**20, False),
+]
+
+
+def target_lines(values):
+    """Met or missed, and by how much, for each aim."""
+    out = ["", "## Targets", "", "| aim | edgeio | measured | met? |", "|---|---|---|---|"]
+    for label, figure, peer, bound, higher in TARGETS:
+        ours = values.get(figure, {}).get("edgeio")
+        if peer:
+            theirs = values.get(figure, {}).get(peer)
+            if ours is None or not theirs:
+                out.append(f"| {label} | {fmt(ours)} | — | not measured |")
+                continue
+            r = ours / theirs
+            met = r >= bound
+            out.append(f"| {label} | {fmt(ours)} | {r:.2f}× {peer} | {'yes' if met else f'no: {r / bound:.0%} of the aim'} |")
+        else:
+            if ours is None:
+                out.append(f"| {label} | — | — | not measured |")
+                continue
+            met = ours >= bound if higher else ours <= bound
+            gap = ours / bound
+            out.append(f"| {label} | {fmt(ours)} | {fmt(ours)} | {'yes' if met else f'no: {gap:.2f}× the bound'} |")
+    return out
+
 
 def write_markdown(results, runs, quick, path):
     peers = [n for n in SERVERS if n != "edgeio" and n in results]
@@ -277,8 +317,10 @@ def write_markdown(results, runs, quick, path):
         "| figure | " + " | ".join(names) + " | " + " | ".join(f"vs {p}" for p in peers) + " |",
         "|---|" + "---|" * (len(names) + len(peers)),
     ]
+    values = {}
     for label, scen, get, higher, _unit in FIGURES:
         vals = {n: get(results.get(n, {}).get(scen, [])) for n in names}
+        values[label] = vals
         if all(v is None for v in vals.values()):
             continue
         row = [label] + [fmt(vals[n]) for n in names]
@@ -288,6 +330,7 @@ def write_markdown(results, runs, quick, path):
               "payloads; fan-out = 500 receivers in room `r`, one sender emitting `bcast` with 8 in "
               "flight; idle = 1000 handshaken WebSocket clients; polling = echo with 20 long-polling "
               "clients × 4 in flight; cold start = process start to first successful handshake.", ""]
+    lines += target_lines(values) + [""]
     # The hand-written profile notes below the table survive a new run.
     notes = ""
     if os.path.exists(path):
@@ -306,8 +349,16 @@ def main():
     ap.add_argument("--only", help="comma-separated servers (default: all)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="rewrite BENCHMARKS.md from saved results instead of measuring")
     a = ap.parse_args()
     runs = max(1, min(a.runs or (1 if a.quick else 3), 10))
+    if a.from_json:
+        with open(a.from_json) as f:
+            saved = json.load(f)
+        runs = max((len(rs) for scen in saved.values() for rs in scen.values()), default=1)
+        write_markdown(saved, runs, a.quick, a.out)
+        return
     names = a.only.split(",") if a.only else list(SERVERS)
     if not a.no_build:
         build()

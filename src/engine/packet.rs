@@ -142,12 +142,14 @@ impl Frame {
     }
 
     /// A text message frame whose text `build` writes after the `4`, in the
-    /// frame's own buffer (no intermediate string).
-    pub fn message_with(capacity: usize, build: impl FnOnce(&mut String)) -> Frame {
-        let mut s = String::with_capacity(1 + capacity);
-        s.push(PacketType::Message.digit());
-        build(&mut s);
-        Frame::Text(Utf8Bytes::from(s))
+    /// frame's own buffer (no intermediate string). `build` must write UTF-8;
+    /// anything else makes an empty message.
+    pub fn message_with(capacity: usize, build: impl FnOnce(&mut Vec<u8>)) -> Frame {
+        let mut bytes = Vec::with_capacity(1 + capacity);
+        bytes.push(PacketType::Message.digit() as u8);
+        build(&mut bytes);
+        let text = String::from_utf8(bytes).unwrap_or_else(|_| "4".to_owned());
+        Frame::Text(Utf8Bytes::from(text))
     }
 
     /// A binary message frame.

@@ -110,15 +110,18 @@ impl Packet {
     /// Encodes the text part; the attachments are sent after it, as binary
     /// messages.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(16);
+        let mut out = Vec::with_capacity(16);
         self.encode_into(&mut out);
-        out
+        // The encoding is JSON and ASCII around it: always UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Appends the text part to `out` (so that the Engine.IO frame around it
-    /// is built in the same buffer, without a copy).
-    pub fn encode_into(&self, out: &mut String) {
-        use std::fmt::Write as _;
+    /// is built in the same buffer, without a copy). Bytes, not a String, so
+    /// that serde_json writes straight into it: its `Display` goes through
+    /// `fmt` and costs several times more.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
         let binary = !self.attachments.is_empty();
         let digit = match (self.kind, binary) {
             (PacketKind::Connect, _) => '0',
@@ -129,21 +132,20 @@ impl Packet {
             (PacketKind::Event, true) => '5',
             (PacketKind::Ack, true) => '6',
         };
-        out.push(digit);
-        // Writing into a String cannot fail.
+        out.push(digit as u8);
+        // Writing into a Vec cannot fail.
         if binary && matches!(self.kind, PacketKind::Event | PacketKind::Ack) {
             let _ = write!(out, "{}-", self.attachments.len());
         }
         if self.ns != "/" {
-            out.push_str(&self.ns);
-            out.push(',');
+            out.extend_from_slice(self.ns.as_bytes());
+            out.push(b',');
         }
         if let Some(id) = self.id {
             let _ = write!(out, "{id}");
         }
         if let Some(data) = &self.data {
-            // A Value's Display is its compact JSON.
-            let _ = write!(out, "{data}");
+            let _ = serde_json::to_writer(&mut *out, data);
         }
     }
 
@@ -278,21 +280,26 @@ fn payload_fits(kind: PacketKind, data: Option<&Value>) -> bool {
 /// Refuses JSON nested deeper than `max` before parsing it (so the parser's
 /// own recursion is never the limit). Brackets inside strings do not count.
 fn check_depth(json: &str, max: usize) -> Result<(), ProtocolError> {
+    let bytes = json.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for b in json.bytes() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Jump through the string: most of a payload's bytes are in
+                // strings, and memchr skips them many at a time.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        Some(at) if bytes[i + at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at;
+                            break;
+                        }
+                        None => return Ok(()),
+                    }
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
@@ -302,6 +309,7 @@ fn check_depth(json: &str, max: usize) -> Result<(), ProtocolError> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     Ok(())
 }
@@ -387,6 +395,13 @@ mod tests {
             dec(&in_string).is_ok(),
             "brackets in strings are not nesting"
         );
+        let escaped_quote = format!(r#"2["m","a\"{}"]"#, "[".repeat(40));
+        assert!(
+            dec(&escaped_quote).is_ok(),
+            "an escaped quote does not end the string"
+        );
+        let after_string = format!(r#"2["m","x",{}{}]"#, "[".repeat(40), "]".repeat(40));
+        assert_eq!(dec(&after_string), Err(ProtocolError::TooDeep(32)));
     }
 
     #[test]

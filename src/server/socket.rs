@@ -267,17 +267,20 @@ impl Socket {
 
     /// Sends an encoded packet.
     pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), EmitError> {
-        self.send_frames(&encode_frames(packet))
+        // Frames moved in, not cloned: a frame used once is never shared.
+        let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
+        queue(&engine, text_frame(packet))?;
+        for data in &packet.attachments {
+            queue(&engine, Frame::binary(data.clone()))?;
+        }
+        Ok(())
     }
 
     /// Sends frames encoded once (a broadcast shares them).
     pub(crate) fn send_frames(&self, frames: &[Frame]) -> Result<(), EmitError> {
         let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
         for frame in frames {
-            engine.send_frame(frame.clone()).map_err(|e| match e {
-                engine::SendError::Closed => EmitError::Disconnected,
-                engine::SendError::QueueFull => EmitError::QueueFull,
-            })?;
+            queue(&engine, frame.clone())?;
         }
         Ok(())
     }
@@ -366,9 +369,22 @@ impl Socket {
 /// The frames of a packet: its text, then its attachments.
 pub(crate) fn encode_frames(packet: &Packet) -> Vec<Frame> {
     let mut frames = Vec::with_capacity(1 + packet.attachments.len());
-    frames.push(Frame::message_with(64, |out| packet.encode_into(out)));
+    frames.push(text_frame(packet));
     frames.extend(packet.attachments.iter().cloned().map(Frame::binary));
     frames
+}
+
+/// The text frame of a packet, built in one buffer.
+fn text_frame(packet: &Packet) -> Frame {
+    Frame::message_with(64, |out| packet.encode_into(out))
+}
+
+/// Queues one frame on a session.
+fn queue(engine: &Arc<engine::Socket>, frame: Frame) -> Result<(), EmitError> {
+    engine.send_frame(frame).map_err(|e| match e {
+        engine::SendError::Closed => EmitError::Disconnected,
+        engine::SendError::QueueFull => EmitError::QueueFull,
+    })
 }
 
 pub(crate) fn to_value<T: Serialize>(data: T) -> Result<Value, EmitError> {
