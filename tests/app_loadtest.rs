@@ -5,13 +5,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
+mod sio_client;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-const LIMIT: Duration = Duration::from_secs(10);
+use sio_client::{join, next_text, send, Ws};
 
 struct Server(Child);
 
@@ -44,36 +40,10 @@ fn start() -> (Server, SocketAddr) {
     (Server(child), addr)
 }
 
-async fn next_text(ws: &mut Ws) -> String {
-    loop {
-        let msg = tokio::time::timeout(LIMIT, ws.next())
-            .await
-            .expect("a frame in time")
-            .expect("open")
-            .expect("valid");
-        if let Message::Text(t) = msg {
-            if t.as_str() != "2" {
-                return t.to_string();
-            }
-        }
-    }
-}
-
 async fn client(addr: SocketAddr) -> Ws {
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("connect");
-    assert!(next_text(&mut ws).await.starts_with('0'));
-    ws.send(Message::Text("40".into())).await.expect("send");
-    assert!(next_text(&mut ws).await.starts_with("40{"));
+    let (ws, answer) = join(addr, "", "").await;
+    assert!(answer.starts_with("40{"), "{answer}");
     ws
-}
-
-async fn send(ws: &mut Ws, text: &str) {
-    ws.send(Message::Text(text.to_owned().into()))
-        .await
-        .expect("send");
 }
 
 #[tokio::test(flavor = "multi_thread")]
