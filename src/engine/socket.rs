@@ -191,7 +191,7 @@ impl Socket {
     /// When the queue is full the client is not reading: the session is
     /// closed with [`DisconnectReason::SendBufferFull`].
     pub fn send_frame(self: &Arc<Self>, frame: Frame) -> Result<(), SendError> {
-        if self.closed.is_cancelled() {
+        if self.is_closed() {
             return Err(SendError::Closed);
         }
         if self.outbox.push(frame).is_err() {
@@ -208,7 +208,8 @@ impl Socket {
 
     /// True once the session is closed.
     pub fn is_closed(&self) -> bool {
-        self.closed.is_cancelled()
+        // Set before the token is cancelled, and a plain atomic load to read.
+        self.close_reason.get().is_some()
     }
 
     /// Why the session closed, once it has.

@@ -1,7 +1,6 @@
 //! [`Client`]: the Socket.IO side of one Engine.IO session — the namespaces it
 //! joined, and the reassembly of binary packets from their attachments.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use bytes::Bytes;
@@ -22,7 +21,9 @@ pub(crate) struct Client {
     /// The server.
     io: Arc<IoInner>,
     /// The client's socket in each namespace it joined.
-    sockets: RwLock<HashMap<String, Arc<Socket>>>,
+    /// (A client joins a few namespaces at most: a short list beats hashing
+    /// the name of every packet.)
+    sockets: RwLock<Vec<(String, Arc<Socket>)>>,
     /// A binary packet waiting for its attachments, and how many.
     pending: Mutex<Option<(Packet, usize)>>,
 }
@@ -51,12 +52,16 @@ impl Client {
     }
 
     fn socket(&self, ns: &str) -> Option<Arc<Socket>> {
-        self.sockets.read().ok()?.get(ns).cloned()
+        let sockets = self.sockets.read().ok()?;
+        sockets
+            .iter()
+            .find(|(n, _)| n == ns)
+            .map(|(_, s)| s.clone())
     }
 
     pub(crate) fn remove(&self, ns: &str) {
         if let Ok(mut s) = self.sockets.write() {
-            s.remove(ns);
+            s.retain(|(n, _)| n != ns);
         }
     }
 
@@ -178,7 +183,8 @@ impl Client {
             return;
         }
         if let Ok(mut s) = self.sockets.write() {
-            s.insert(socket.ns().to_owned(), socket.clone());
+            s.retain(|(n, _)| n != socket.ns());
+            s.push((socket.ns().to_owned(), socket.clone()));
         }
         socket.ns_inner().insert(socket.clone());
         socket.on_connected(restored);
@@ -197,7 +203,7 @@ impl Client {
         let sockets: Vec<_> = self
             .sockets
             .read()
-            .map(|s| s.values().cloned().collect())
+            .map(|s| s.iter().map(|(_, socket)| socket.clone()).collect())
             .unwrap_or_default();
         for socket in sockets {
             socket.close(DisconnectReason::from(reason));

@@ -239,6 +239,10 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
             return;
         }
     };
+    // One wait on the close signal for the whole loop (registering a new one
+    // on every turn costs a lock).
+    let closed = socket.closed.cancelled();
+    tokio::pin!(closed);
     let mut batch = Vec::with_capacity(8);
     let mut reads_in_a_row = 0;
     loop {
@@ -248,7 +252,7 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
         }
         tokio::select! {
             biased;
-            _ = socket.closed.cancelled() => break,
+            _ = &mut closed => break,
             msg = stream.next(), if reads_in_a_row < MAX_READS_IN_A_ROW => {
                 reads_in_a_row += 1;
                 if let Err(reason) = on_ws_message(&socket, msg) {
@@ -267,7 +271,7 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
                 };
                 let written = tokio::select! {
                     r = write => r,
-                    _ = socket.closed.cancelled() => break,
+                    _ = &mut closed => break,
                 };
                 if let Err(e) = written {
                     tracing::debug!(sid = %socket.id(), error = %e, "WebSocket write failed");
