@@ -1,8 +1,11 @@
-//! Layer 2: Socket.IO v5 packets, pure (no I/O): [`packet`] encodes and
-//! decodes, [`error`] says what was wrong with a packet.
+//! Layer 2: Socket.IO v5 packets, pure (no I/O): [`packet`] is the packet
+//! and its encoding, [`parser`] decodes with limits, [`error`] says what was
+//! wrong with a packet.
 
 pub mod error;
 pub mod packet;
+pub mod parser;
 
 pub use error::ProtocolError;
-pub use packet::{decode, placeholder, Decoded, Limits, Packet, PacketKind, RESERVED_EVENTS};
+pub use packet::{placeholder, Packet, PacketKind, RESERVED_EVENTS};
+pub use parser::{decode, Decoded, Limits};
