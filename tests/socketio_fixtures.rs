@@ -84,7 +84,7 @@ fn expected_decoded(p: &ExpectedPacket) -> Decoded {
     Decoded {
         packet: Packet {
             kind,
-            ns: p.ns.clone(),
+            ns: p.ns.clone().into(),
             id: p.id,
             data: p.data.clone(),
             attachments: Vec::new(),

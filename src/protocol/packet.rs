@@ -7,6 +7,8 @@
 //! keeps the placeholders in the JSON and the attachments beside it, in order,
 //! so that a packet received can be sent on unchanged.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -26,8 +28,9 @@ pub enum PacketKind {
 pub struct Packet {
     /// What the packet is.
     pub kind: PacketKind,
-    /// The namespace, `/` by default.
-    pub ns: String,
+    /// The namespace, `/` by default (borrowed then: most packets travel on
+    /// the main namespace, and need no allocation for its name).
+    pub ns: Cow<'static, str>,
     /// The acknowledgement id, for events that want an answer and for acks.
     pub id: Option<u64>,
     /// The JSON data: the event name and arguments as an array for events,
@@ -55,7 +58,7 @@ impl Packet {
         data.extend(args);
         Packet {
             kind: PacketKind::Event,
-            ns: ns.to_owned(),
+            ns: ns_name(ns),
             id: None,
             data: Some(Value::Array(data)),
             attachments,
@@ -66,7 +69,7 @@ impl Packet {
     pub fn ack(ns: &str, id: u64, args: Vec<Value>, attachments: Vec<Bytes>) -> Packet {
         Packet {
             kind: PacketKind::Ack,
-            ns: ns.to_owned(),
+            ns: ns_name(ns),
             id: Some(id),
             data: Some(Value::Array(args)),
             attachments,
@@ -77,7 +80,7 @@ impl Packet {
     pub fn new(kind: PacketKind, ns: &str, data: Option<Value>) -> Packet {
         Packet {
             kind,
-            ns: ns.to_owned(),
+            ns: ns_name(ns),
             id: None,
             data,
             attachments: Vec::new(),
@@ -132,6 +135,15 @@ impl Packet {
             (PacketKind::Event, Some(Value::Array(a))) => a.first()?.as_str(),
             _ => None,
         }
+    }
+}
+
+/// A namespace name for a packet, borrowed for the main namespace.
+pub(crate) fn ns_name(ns: &str) -> Cow<'static, str> {
+    if ns == "/" {
+        Cow::Borrowed("/")
+    } else {
+        Cow::Owned(ns.to_owned())
     }
 }
 

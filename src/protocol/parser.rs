@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::error::ProtocolError;
-use super::packet::{Packet, PacketKind, RESERVED_EVENTS};
+use super::packet::{ns_name, Packet, PacketKind, RESERVED_EVENTS};
 
 /// Limits on what a decoded packet may hold.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +121,7 @@ pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
     Ok(Decoded {
         packet: Packet {
             kind,
-            ns: ns.to_owned(),
+            ns: ns_name(ns),
             id,
             data,
             attachments: Vec::with_capacity(attachments),
