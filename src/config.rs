@@ -96,6 +96,15 @@ pub struct Cli {
     )]
     pub max_buffered_packets: usize,
 
+    /// Open sessions at most; further handshakes are answered 503.
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_SESSIONS",
+        default_value_t = 100_000,
+        value_name = "N"
+    )]
+    pub max_sessions: usize,
+
     /// Milliseconds a client may take to join a namespace before it is closed.
     #[arg(
         long,
@@ -179,6 +188,7 @@ impl Cli {
             transports,
             upgrade_timeout: Duration::from_millis(self.upgrade_timeout),
             max_buffered_packets: self.max_buffered_packets,
+            max_sessions: self.max_sessions,
             cors: CorsConfig::from_origins(&self.cors_origins, self.cors_credentials),
             cookie: self.cookie.as_ref().map(|name| CookieConfig {
                 name: name.clone(),

@@ -22,9 +22,7 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
     let engine = edgeio::Engine::new(config, handler);
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(
         addr = %listener.local_addr()?,
         app = %cli.app,
@@ -34,6 +32,21 @@ async fn main() -> anyhow::Result<()> {
     edgeio::serve(listener, engine, edgeio::shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Pending connections the kernel may hold before edgeio accepts them: std's
+/// 128 drops connection bursts that real-time clients make on a reconnect.
+const LISTEN_BACKLOG: u32 = 1024;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 fn init_tracing(format: &str) {

@@ -82,6 +82,9 @@ pub struct EngineConfig {
     /// Outgoing packets queued per session before the client is deemed not to
     /// be reading and is disconnected.
     pub max_buffered_packets: usize,
+    /// Open sessions at most; a handshake beyond it is answered 503, so that a
+    /// flood of clients cannot take the memory the others need.
+    pub max_sessions: usize,
     /// The WebSocket read buffer per connection. Small, so that many idle
     /// clients cost little memory; it grows for larger messages.
     pub ws_read_buffer_size: usize,
@@ -103,6 +106,7 @@ impl Default for EngineConfig {
             transports: vec![TransportKind::Polling, TransportKind::WebSocket],
             upgrade_timeout: Duration::from_millis(10_000),
             max_buffered_packets: 4096,
+            max_sessions: 100_000,
             ws_read_buffer_size: 2048,
             cors: CorsConfig::default(),
             cookie: None,
@@ -148,6 +152,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("transports", &self.transports)
             .field("upgrade_timeout", &self.upgrade_timeout)
             .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("max_sessions", &self.max_sessions)
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)
             .field("allow_request", &self.allow_request.is_some())

@@ -80,6 +80,15 @@ impl RequestError {
         }
     }
 
+    /// The server already holds its maximum of sessions.
+    pub fn too_many_sessions() -> Self {
+        Self {
+            code: None,
+            status: http::StatusCode::SERVICE_UNAVAILABLE,
+            message: "Too many sessions".to_owned(),
+        }
+    }
+
     /// A body larger than `maxHttpBufferSize`.
     pub fn payload_too_large() -> Self {
         Self {

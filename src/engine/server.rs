@@ -151,6 +151,9 @@ impl Engine {
                     return Err(RequestError::code(ErrorCode::BadRequest));
                 }
                 let handshake = Handshake::copied_from(req.uri(), req.headers(), remote_addr);
+                if self.session_count() >= self.shared.config.max_sessions {
+                    return Err(RequestError::too_many_sessions());
+                }
                 self.check_allowed(&handshake)?;
                 let socket = self.open(handshake, kind);
                 let mut response = match kind {
