@@ -10,10 +10,10 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::{micros, stop_all, Errors, Launch, Timeline};
+use super::{measure, micros, Errors, Launch, Measured, Timeline};
 use crate::cli::Cli;
 use crate::client::{Client, Frames, Incoming};
-use crate::stats::{round, CpuMark, Recorder, SharedHistogram};
+use crate::stats::{round, Recorder, SharedHistogram};
 
 #[derive(Default)]
 struct Counts {
@@ -70,21 +70,11 @@ pub async fn run(cli: &Cli) -> Result<Value> {
         "loadgen: {clients} clients open in {:.2} s",
         open.as_secs_f64()
     );
-    let tl = launch.go(cli.warmup, cli.duration(), cli.drain);
-    tokio::time::sleep_until(tl.start.into()).await;
-    let before = CpuMark::now(cli.server_pid);
-    eprintln!(
-        "loadgen: measuring for {:.1} s",
-        cli.duration().as_secs_f64()
-    );
-    tokio::time::sleep_until(tl.end.into()).await;
-    let after = CpuMark::now(cli.server_pid);
-    let aborted = stop_all(
-        handles,
-        tl.drain_end + std::time::Duration::from_millis(500),
-    )
-    .await;
-    let (server_cpu, own_cpu) = before.until(&after);
+    let Measured {
+        server_cpu,
+        own_cpu,
+        aborted,
+    } = measure(cli, &launch, handles).await;
     let (samples, p50, p99, p999) = hist.summary();
     let acked = counts.acked.load(Ordering::Relaxed);
     let secs = cli.duration().as_secs_f64();

@@ -8,15 +8,15 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::{ns_of, stop_all, Errors, Launch, Timeline};
+use super::{measure, ns_of, Errors, Launch, Measured, Timeline};
 use crate::cli::Cli;
 use crate::client::{parse_stamp, Client, Frames, Incoming};
-use crate::stats::{round, CpuMark, Recorder, SharedHistogram};
+use crate::stats::{round, Recorder, SharedHistogram};
 
 #[derive(Default)]
 struct Counts {
@@ -81,17 +81,11 @@ pub async fn run(cli: &Cli) -> Result<Value> {
         "loadgen: {receivers} receivers joined, {senders} senders open in {:.2} s",
         open.as_secs_f64()
     );
-    let tl = launch.go(cli.warmup, cli.duration(), cli.drain);
-    tokio::time::sleep_until(tl.start.into()).await;
-    let before = CpuMark::now(cli.server_pid);
-    eprintln!(
-        "loadgen: measuring for {:.1} s",
-        cli.duration().as_secs_f64()
-    );
-    tokio::time::sleep_until(tl.end.into()).await;
-    let after = CpuMark::now(cli.server_pid);
-    let aborted = stop_all(handles, tl.drain_end + Duration::from_millis(500)).await;
-    let (server_cpu, own_cpu) = before.until(&after);
+    let Measured {
+        server_cpu,
+        own_cpu,
+        aborted,
+    } = measure(cli, &launch, handles).await;
     let (_, p50, p99, p999) = lag.summary();
     let secs = cli.duration().as_secs_f64();
     let sent = counts.sent.load(Ordering::Relaxed);

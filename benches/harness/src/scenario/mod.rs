@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::cli::{Cli, Proto, Transport};
 use crate::client::{Client, Frames, Incoming};
+use crate::stats::CpuMark;
 
 /// The process's clock origin: broadcast payloads carry nanoseconds since it.
 static BASE: OnceLock<Instant> = OnceLock::new();
@@ -252,6 +253,38 @@ async fn join_room(client: &mut Client, frames: &Frames, retries: &AtomicU64) ->
         }
     }
     bail!("join not acknowledged after {ATTEMPTS} attempts")
+}
+
+/// What a measured window cost, and how it ended.
+pub struct Measured {
+    /// The server's CPU seconds in the window (when its PID is known).
+    pub server_cpu: Option<f64>,
+    /// The load generator's own CPU seconds in the window.
+    pub own_cpu: f64,
+    /// Client tasks that had to be aborted after the drain.
+    pub aborted: usize,
+}
+
+/// Starts every client (`launch.go`), reads both processes' CPU at the start
+/// and end of the measured window, then stops the client tasks after the
+/// drain.
+pub async fn measure(cli: &Cli, launch: &Launch, handles: Vec<JoinHandle<()>>) -> Measured {
+    let tl = launch.go(cli.warmup, cli.duration(), cli.drain);
+    tokio::time::sleep_until(tl.start.into()).await;
+    let before = CpuMark::now(cli.server_pid);
+    eprintln!(
+        "loadgen: measuring for {:.1} s",
+        cli.duration().as_secs_f64()
+    );
+    tokio::time::sleep_until(tl.end.into()).await;
+    let after = CpuMark::now(cli.server_pid);
+    let aborted = stop_all(handles, tl.drain_end + Duration::from_millis(500)).await;
+    let (server_cpu, own_cpu) = before.until(&after);
+    Measured {
+        server_cpu,
+        own_cpu,
+        aborted,
+    }
 }
 
 /// Lets client tasks finish by `deadline`, then aborts the rest; returns how
