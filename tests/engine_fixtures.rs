@@ -321,11 +321,7 @@ fn every_fixture_file_is_used_and_every_used_file_exists() {
         }
         used.extend(case.packets.iter().filter_map(|p| p.file.clone()));
     }
-    let on_disk: BTreeSet<String> = golden::list_files(LAYER).into_iter().collect();
-    let unused: Vec<_> = on_disk.difference(&used).collect();
-    assert!(unused.is_empty(), "fixture files no case uses: {unused:?}");
-    let missing: Vec<_> = used.difference(&on_disk).collect();
-    assert!(missing.is_empty(), "fixture files missing: {missing:?}");
+    golden::assert_files_are(LAYER, &used);
 }
 
 #[test]

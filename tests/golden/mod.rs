@@ -58,6 +58,16 @@ pub fn list_files(layer: &str) -> Vec<String> {
     out
 }
 
+/// Asserts that the files the manifest of `layer` uses (`used`) are exactly
+/// those on disk: none unused, none missing.
+pub fn assert_files_are(layer: &str, used: &std::collections::BTreeSet<String>) {
+    let on_disk: std::collections::BTreeSet<String> = list_files(layer).into_iter().collect();
+    let unused: Vec<_> = on_disk.difference(used).collect();
+    assert!(unused.is_empty(), "fixture files no case uses: {unused:?}");
+    let missing: Vec<_> = used.difference(&on_disk).collect();
+    assert!(missing.is_empty(), "fixture files missing: {missing:?}");
+}
+
 /// The manifest's name in each layer directory.
 pub const MANIFEST: &str = "cases.json";
 
