@@ -13,20 +13,9 @@ pub enum DisconnectReason {
     ClientNamespaceDisconnect,
     /// The server removed the socket (`socket.disconnect()` server-side).
     ServerNamespaceDisconnect,
-    /// The connection was closed (the client went away or closed it).
-    TransportClose,
-    /// The connection failed.
-    TransportError,
-    /// The client did not answer the server's ping in time.
-    PingTimeout,
-    /// The client sent a packet that could not be decoded.
-    ParseError,
-    /// The server closed the underlying connection.
-    ForcedClose,
-    /// The server is shutting down.
-    ServerShuttingDown,
-    /// The client stopped reading and its outgoing queue filled up.
-    SendBufferFull,
+    /// The connection under the socket ended (transport close or error,
+    /// ping timeout, parse error, forced close, shutdown, a full queue).
+    Connection(engine::DisconnectReason),
 }
 
 impl DisconnectReason {
@@ -35,29 +24,14 @@ impl DisconnectReason {
         match self {
             Self::ClientNamespaceDisconnect => "client namespace disconnect",
             Self::ServerNamespaceDisconnect => "server namespace disconnect",
-            Self::TransportClose => "transport close",
-            Self::TransportError => "transport error",
-            Self::PingTimeout => "ping timeout",
-            Self::ParseError => "parse error",
-            Self::ForcedClose => "forced close",
-            Self::ServerShuttingDown => "server shutting down",
-            Self::SendBufferFull => "send buffer full",
+            Self::Connection(reason) => reason.as_str(),
         }
     }
 }
 
 impl From<engine::DisconnectReason> for DisconnectReason {
-    fn from(r: engine::DisconnectReason) -> Self {
-        use engine::DisconnectReason as E;
-        match r {
-            E::PingTimeout => Self::PingTimeout,
-            E::TransportClose => Self::TransportClose,
-            E::TransportError => Self::TransportError,
-            E::ParseError => Self::ParseError,
-            E::ForcedClose => Self::ForcedClose,
-            E::ServerShuttingDown => Self::ServerShuttingDown,
-            E::SendBufferFull => Self::SendBufferFull,
-        }
+    fn from(reason: engine::DisconnectReason) -> Self {
+        Self::Connection(reason)
     }
 }
 

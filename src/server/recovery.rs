@@ -16,6 +16,7 @@ use super::adapter::{BroadcastOptions, Room};
 use super::config::RecoveryConfig;
 use super::error::DisconnectReason;
 use super::socket::Sid;
+use crate::engine;
 use crate::protocol::Packet;
 
 /// What is restored to a socket that comes back.
@@ -64,15 +65,8 @@ struct State {
 
 /// Disconnections after which a socket may come back.
 pub(crate) fn is_recoverable(reason: DisconnectReason) -> bool {
-    matches!(
-        reason,
-        DisconnectReason::TransportClose
-            | DisconnectReason::TransportError
-            | DisconnectReason::PingTimeout
-            | DisconnectReason::ForcedClose
-            | DisconnectReason::ServerShuttingDown
-            | DisconnectReason::SendBufferFull
-    )
+    // Every loss of the connection but a client that sent garbage.
+    matches!(reason, DisconnectReason::Connection(r) if r != engine::DisconnectReason::ParseError)
 }
 
 impl RecoveryStore {
