@@ -1,16 +1,45 @@
 //! # edgeio-storage
 //!
 //! Storage for edgeio, independent of Socket.IO: per-session stores, shared
-//! maps, a TTL cache and node-to-node event propagation, over memory, sled and
-//! Redis backends.
+//! maps, a TTL cache with pattern publish/subscribe, idempotency keys, and
+//! node-to-node event propagation. Values are any serde type, encoded as
+//! versioned postcard records.
 //!
-//! This crate is laid down with the workspace; its stores arrive with the
-//! storage issue. Today it only defines the error type every backend will use.
+//! # Layout
+//! - [`kv`]: [`RawMap`], the ordered byte map every backend implements
+//!   (atomic updates, a group-committed durable flush).
+//! - [`map`], [`store`]: the typed [`Map`] and the per-session [`Store`].
+//! - [`factory`]: [`StoreFactory`], which creates them on one backend.
+//! - [`event`]: [`EventStore`] and the in-process [`LocalEventStore`].
+//! - [`cache`]: [`Cache`] (TTL, counters, glob pub/sub) over any backend.
+//! - [`idempotency`]: claim a key once, durably.
+//! - [`memory`], [`sled`]: the backends. [`open`] picks one from a config.
+//! - [`codec`], [`error`]: records and errors.
 
-/// Errors raised by a storage backend.
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    /// The backend could not be reached or refused the operation.
-    #[error("storage backend unavailable: {0}")]
-    Unavailable(String),
-}
+pub mod cache;
+pub mod codec;
+pub mod error;
+pub mod event;
+pub mod factory;
+pub mod idempotency;
+pub mod kv;
+pub mod map;
+pub mod memory;
+pub mod open;
+pub mod sled;
+pub mod store;
+
+pub use self::sled::SledStoreFactory;
+pub use cache::{Cache, MapCache, MessageListener};
+pub use error::{Result, StorageError};
+pub use event::{
+    EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
+    LocalEventStore, PublishMode, SubscriptionId,
+};
+pub use factory::StoreFactory;
+pub use idempotency::{Claim, IdempotencyStore};
+pub use kv::RawMap;
+pub use map::Map;
+pub use memory::MemoryStoreFactory;
+pub use open::{open, Backend, StorageConfig};
+pub use store::Store;

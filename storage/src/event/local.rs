@@ -1,0 +1,4 @@
+//! [`LocalEventStore`]: events between nodes in this process. (Filled by the storage work.)
+
+/// In-process event store.
+pub struct LocalEventStore;
