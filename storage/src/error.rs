@@ -44,4 +44,14 @@ pub enum StorageError {
     /// The storage was shut down.
     #[error("storage is shut down")]
     ShutDown,
+    /// An argument (a key, a pattern) is longer than the storage accepts.
+    #[error("{what} is {len} bytes, over the limit of {max}")]
+    TooLarge {
+        /// What was too long ("cache key", "pattern", ...).
+        what: &'static str,
+        /// Its length in bytes.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
 }
