@@ -1,55 +1,317 @@
-//! [`MapCache`]: the cache over a raw map. (Filled by the storage work.)
+//! [`MapCache`]: the [`Cache`] over any backend's [`RawMap`]. Every value is
+//! a codec record `{ expires_at_ms, value }` (unix milliseconds); an expired
+//! one is never returned, is removed when read, and is reclaimed by a
+//! background task. Counters are the codec encoding of an `i64` in `value`,
+//! so `<dyn Cache>::get::<i64>` reads them. Publish/subscribe is in-process
+//! ([`super::pubsub`]).
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::pubsub::Subscriptions;
+use super::{Cache, MessageListener};
+use crate::codec::{decode, encode};
+use crate::error::{Result, StorageError};
+use crate::event::SubscriptionId;
 use crate::kv::RawMap;
 
-/// The cache over any backend's map.
-pub struct MapCache;
+/// The longest key (and channel) accepted, in bytes.
+pub const MAX_KEY_LEN: usize = 64 * 1024;
+/// How often the background task looks for expired keys.
+const RECLAIM_EVERY: Duration = Duration::from_secs(1);
+/// How many entries one reclaim step reads at a time.
+const RECLAIM_BATCH: usize = 256;
+
+/// What the cache stores at a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Record {
+    /// When the key expires (unix milliseconds); `None` never.
+    expires_at_ms: Option<u64>,
+    /// The caller's record.
+    value: Vec<u8>,
+}
+
+impl Record {
+    fn is_live(&self, now: u64) -> bool {
+        self.expires_at_ms.is_none_or(|at| at > now)
+    }
+}
+
+/// Milliseconds since the unix epoch (0 if the clock is before it).
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The unix millisecond `ttl` from `now` (saturating).
+pub(crate) fn deadline(now: u64, ttl: Duration) -> u64 {
+    now.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Refuses keys longer than [`MAX_KEY_LEN`].
+fn check_key(what: &'static str, key: &str) -> Result<()> {
+    if key.len() > MAX_KEY_LEN {
+        return Err(StorageError::TooLarge {
+            what,
+            len: key.len(),
+            max: MAX_KEY_LEN,
+        });
+    }
+    Ok(())
+}
+
+/// The counter in `value`, if it is exactly the encoding of an `i64`
+/// (postcard ignores trailing bytes, so decoding alone would take the
+/// length prefix of a string for a number).
+fn as_counter(value: &[u8]) -> Option<i64> {
+    decode::<i64>(value)
+        .ok()
+        .filter(|n| encode(n).is_ok_and(|e| e == value))
+}
+
+/// The outcome of an update closure, which may run more than once: each
+/// run overwrites it.
+const OK: u8 = 0;
+const NOT_A_COUNTER: u8 = 1;
+const UNREADABLE: u8 = 2;
+const ABSENT: u8 = 3;
+const UNENCODABLE: u8 = 4;
+
+/// A cache kept in one raw map, with in-process publish/subscribe.
+pub struct MapCache {
+    /// Where the records live: the whole map belongs to the cache.
+    raw: Arc<dyn RawMap>,
+    /// Pattern subscriptions.
+    subscriptions: Subscriptions,
+}
 
 impl MapCache {
-    /// The cache kept in `raw`.
-    pub fn new(_raw: Arc<dyn RawMap>) -> Arc<Self> {
-        unimplemented!("storage work")
+    /// The cache kept in `raw`. When called inside a tokio runtime, starts
+    /// the task that reclaims expired keys about every second; it holds the
+    /// cache weakly and ends once the cache is dropped.
+    pub fn new(raw: Arc<dyn RawMap>) -> Arc<Self> {
+        let cache = Arc::new(Self {
+            raw,
+            subscriptions: Subscriptions::default(),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(reclaim_loop(Arc::downgrade(&cache)));
+        }
+        cache
+    }
+
+    /// Removes every expired key now, in batches; returns how many. The
+    /// background task calls this; call it where no runtime runs the task.
+    pub async fn reclaim_expired(&self) -> Result<usize> {
+        let mut removed = 0;
+        let mut start = Vec::new();
+        loop {
+            let batch = self.raw.range_from(&start, RECLAIM_BATCH).await?;
+            let now = now_ms();
+            for (key, record) in &batch {
+                let expired = decode::<Record>(record).is_ok_and(|r| !r.is_live(now));
+                if expired && self.remove_if_expired(key).await? {
+                    removed += 1;
+                }
+            }
+            match batch.last() {
+                Some((last, _)) if batch.len() == RECLAIM_BATCH => {
+                    start.clone_from(last);
+                    start.push(0);
+                    tokio::task::yield_now().await;
+                }
+                _ => return Ok(removed),
+            }
+        }
+    }
+
+    /// Removes `key` if it (still) holds an expired record, atomically: a
+    /// key set again meanwhile is kept. True when removed.
+    async fn remove_if_expired(&self, key: &[u8]) -> Result<bool> {
+        let now = now_ms();
+        let removed = std::sync::atomic::AtomicBool::new(false);
+        self.raw
+            .update(key, &|current| {
+                let expired = current
+                    .and_then(|r| decode::<Record>(r).ok())
+                    .is_some_and(|r| !r.is_live(now));
+                removed.store(expired, Ordering::Relaxed);
+                if expired {
+                    None
+                } else {
+                    current.map(<[u8]>::to_vec)
+                }
+            })
+            .await?;
+        Ok(removed.load(Ordering::Relaxed))
+    }
+
+    /// The live record at `key`, removing it when expired.
+    async fn live(&self, key: &str) -> Result<Option<Record>> {
+        check_key("cache key", key)?;
+        let Some(bytes) = self.raw.get(key.as_bytes()).await? else {
+            return Ok(None);
+        };
+        let record: Record = decode(&bytes)?;
+        if record.is_live(now_ms()) {
+            return Ok(Some(record));
+        }
+        self.remove_if_expired(key.as_bytes()).await?;
+        Ok(None)
     }
 }
 
-#[async_trait::async_trait]
-impl super::Cache for MapCache {
-    async fn get_raw(&self, _: &str) -> crate::Result<Option<Vec<u8>>> {
-        todo!()
-    }
-    async fn set_raw(
-        &self,
-        _: &str,
-        _: Vec<u8>,
-        _: Option<std::time::Duration>,
-    ) -> crate::Result<()> {
-        todo!()
-    }
-    async fn delete(&self, _: &str) -> crate::Result<bool> {
-        todo!()
-    }
-    async fn has(&self, _: &str) -> crate::Result<bool> {
-        todo!()
-    }
-    async fn increment(&self, _: &str, _: i64) -> crate::Result<i64> {
-        todo!()
-    }
-    async fn expire(&self, _: &str, _: std::time::Duration) -> crate::Result<bool> {
-        todo!()
-    }
-    async fn publish(&self, _: &str, _: Vec<u8>) -> crate::Result<usize> {
-        todo!()
-    }
-    async fn subscribe(
-        &self,
-        _: &str,
-        _: super::MessageListener,
-    ) -> crate::Result<crate::SubscriptionId> {
-        todo!()
-    }
-    async fn unsubscribe(&self, _: crate::SubscriptionId) -> crate::Result<bool> {
-        todo!()
+/// Every [`RECLAIM_EVERY`], reclaims the expired keys of the cache, until it
+/// is dropped.
+async fn reclaim_loop(cache: Weak<MapCache>) {
+    let mut ticks = tokio::time::interval(RECLAIM_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(cache) = cache.upgrade() else {
+            return;
+        };
+        if let Err(error) = cache.reclaim_expired().await {
+            tracing::warn!(map = cache.raw.name(), %error, "cache reclaim failed");
+        }
     }
 }
+
+#[async_trait]
+impl Cache for MapCache {
+    async fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.live(key).await?.map(|r| r.value))
+    }
+
+    async fn set_raw(&self, key: &str, record: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        check_key("cache key", key)?;
+        let record = Record {
+            expires_at_ms: ttl.map(|ttl| deadline(now_ms(), ttl)),
+            value: record,
+        };
+        self.raw.insert(key.as_bytes(), encode(&record)?).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        check_key("cache key", key)?;
+        Ok(match self.raw.remove(key.as_bytes()).await? {
+            Some(bytes) => decode::<Record>(&bytes).is_ok_and(|r| r.is_live(now_ms())),
+            None => false,
+        })
+    }
+
+    async fn has(&self, key: &str) -> Result<bool> {
+        Ok(self.live(key).await?.is_some())
+    }
+
+    async fn increment(&self, key: &str, by: i64) -> Result<i64> {
+        check_key("cache key", key)?;
+        let now = now_ms();
+        let outcome = AtomicU8::new(OK);
+        let new = self
+            .raw
+            .update(key.as_bytes(), &|current| {
+                let (expires_at_ms, count) = match current.map(decode::<Record>) {
+                    None => (None, by),
+                    Some(Ok(r)) if !r.is_live(now) => (None, by),
+                    Some(Ok(r)) => match as_counter(&r.value) {
+                        Some(n) => (r.expires_at_ms, n.wrapping_add(by)),
+                        None => {
+                            outcome.store(NOT_A_COUNTER, Ordering::Relaxed);
+                            return current.map(<[u8]>::to_vec);
+                        }
+                    },
+                    Some(Err(_)) => {
+                        outcome.store(UNREADABLE, Ordering::Relaxed);
+                        return current.map(<[u8]>::to_vec);
+                    }
+                };
+                let record = encode(&count).and_then(|value| {
+                    encode(&Record {
+                        expires_at_ms,
+                        value,
+                    })
+                });
+                outcome.store(
+                    if record.is_ok() { OK } else { UNENCODABLE },
+                    Ordering::Relaxed,
+                );
+                record.ok().or_else(|| current.map(<[u8]>::to_vec))
+            })
+            .await?;
+        match (outcome.load(Ordering::Relaxed), new) {
+            (OK, Some(bytes)) => decode(&decode::<Record>(&bytes)?.value),
+            (NOT_A_COUNTER, _) => Err(StorageError::NotACounter(key.to_owned())),
+            (UNREADABLE, _) => Err(StorageError::Decode(format!("cache record at {key:?}"))),
+            _ => Err(StorageError::Encode(format!("counter at {key:?}"))),
+        }
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool> {
+        check_key("cache key", key)?;
+        let now = now_ms();
+        let outcome = AtomicU8::new(ABSENT);
+        self.raw
+            .update(key.as_bytes(), &|current| {
+                let record = match current.map(decode::<Record>) {
+                    Some(Ok(r)) if r.is_live(now) => r,
+                    Some(Err(_)) => {
+                        outcome.store(UNREADABLE, Ordering::Relaxed);
+                        return current.map(<[u8]>::to_vec);
+                    }
+                    // Absent stays absent; an expired key goes now.
+                    None | Some(Ok(_)) => {
+                        outcome.store(ABSENT, Ordering::Relaxed);
+                        return None;
+                    }
+                };
+                let record = encode(&Record {
+                    expires_at_ms: Some(deadline(now, ttl)),
+                    value: record.value,
+                });
+                outcome.store(
+                    if record.is_ok() { OK } else { UNENCODABLE },
+                    Ordering::Relaxed,
+                );
+                record.ok().or_else(|| current.map(<[u8]>::to_vec))
+            })
+            .await?;
+        match outcome.load(Ordering::Relaxed) {
+            OK => Ok(true),
+            ABSENT => Ok(false),
+            UNREADABLE => Err(StorageError::Decode(format!("cache record at {key:?}"))),
+            _ => Err(StorageError::Encode(format!("cache record at {key:?}"))),
+        }
+    }
+    async fn publish(&self, channel: &str, message: Vec<u8>) -> Result<usize> {
+        check_key("channel", channel)?;
+        Ok(self.subscriptions.publish(channel, &message))
+    }
+
+    async fn subscribe(&self, pattern: &str, listener: MessageListener) -> Result<SubscriptionId> {
+        self.subscriptions.subscribe(pattern, listener)
+    }
+
+    async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool> {
+        Ok(self.subscriptions.unsubscribe(id))
+    }
+}
+
+impl std::fmt::Debug for MapCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapCache")
+            .field("map", &self.raw.name())
+            .field("subscriptions", &self.subscriptions.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

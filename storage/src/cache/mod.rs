@@ -8,6 +8,7 @@
 
 mod glob;
 mod map_cache;
+mod pubsub;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,8 @@ use crate::error::Result;
 use crate::event::SubscriptionId;
 
 pub use glob::glob_match;
-pub use map_cache::MapCache;
+pub use map_cache::{MapCache, MAX_KEY_LEN};
+pub use pubsub::MAX_PATTERN_LEN;
 
 /// Called with the channel and the message of every publish matching a
 /// subscription's pattern.
