@@ -6,12 +6,15 @@
 //! ([`super::pubsub`]).
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::expiry::{
+    deadline, now_ms, reclaim_expired, remove_if_expired, spawn_reclaimer, Reclaim,
+};
 use super::pubsub::Subscriptions;
 use super::{Cache, MessageListener};
 use crate::codec::{decode, encode};
@@ -21,10 +24,6 @@ use crate::kv::RawMap;
 
 /// The longest key (and channel) accepted, in bytes.
 pub const MAX_KEY_LEN: usize = 64 * 1024;
-/// How often the background task looks for expired keys.
-const RECLAIM_EVERY: Duration = Duration::from_secs(1);
-/// How many entries one reclaim step reads at a time.
-const RECLAIM_BATCH: usize = 256;
 
 /// What the cache stores at a key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,22 +38,16 @@ impl Record {
     fn is_live(&self, now: u64) -> bool {
         self.expires_at_ms.is_none_or(|at| at > now)
     }
-}
 
-/// Milliseconds since the unix epoch (0 if the clock is before it).
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// The unix millisecond `ttl` from `now` (saturating).
-pub(crate) fn deadline(now: u64, ttl: Duration) -> u64 {
-    now.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
+    /// Whether the stored `record` expired by `now` (an unreadable one is
+    /// kept).
+    fn expired(record: &[u8], now: u64) -> bool {
+        decode::<Record>(record).is_ok_and(|r| !r.is_live(now))
+    }
 }
 
 /// Refuses keys longer than [`MAX_KEY_LEN`].
-fn check_key(what: &'static str, key: &str) -> Result<()> {
+pub(crate) fn check_key(what: &'static str, key: &str) -> Result<()> {
     if key.len() > MAX_KEY_LEN {
         return Err(StorageError::TooLarge {
             what,
@@ -99,56 +92,14 @@ impl MapCache {
             raw,
             subscriptions: Subscriptions::default(),
         });
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(reclaim_loop(Arc::downgrade(&cache)));
-        }
+        spawn_reclaimer(Arc::downgrade(&cache));
         cache
     }
 
     /// Removes every expired key now, in batches; returns how many. The
     /// background task calls this; call it where no runtime runs the task.
     pub async fn reclaim_expired(&self) -> Result<usize> {
-        let mut removed = 0;
-        let mut start = Vec::new();
-        loop {
-            let batch = self.raw.range_from(&start, RECLAIM_BATCH).await?;
-            let now = now_ms();
-            for (key, record) in &batch {
-                let expired = decode::<Record>(record).is_ok_and(|r| !r.is_live(now));
-                if expired && self.remove_if_expired(key).await? {
-                    removed += 1;
-                }
-            }
-            match batch.last() {
-                Some((last, _)) if batch.len() == RECLAIM_BATCH => {
-                    start.clone_from(last);
-                    start.push(0);
-                    tokio::task::yield_now().await;
-                }
-                _ => return Ok(removed),
-            }
-        }
-    }
-
-    /// Removes `key` if it (still) holds an expired record, atomically: a
-    /// key set again meanwhile is kept. True when removed.
-    async fn remove_if_expired(&self, key: &[u8]) -> Result<bool> {
-        let now = now_ms();
-        let removed = std::sync::atomic::AtomicBool::new(false);
-        self.raw
-            .update(key, &|current| {
-                let expired = current
-                    .and_then(|r| decode::<Record>(r).ok())
-                    .is_some_and(|r| !r.is_live(now));
-                removed.store(expired, Ordering::Relaxed);
-                if expired {
-                    None
-                } else {
-                    current.map(<[u8]>::to_vec)
-                }
-            })
-            .await?;
-        Ok(removed.load(Ordering::Relaxed))
+        reclaim_expired(&*self.raw, Record::expired).await
     }
 
     /// The live record at `key`, removing it when expired.
@@ -161,25 +112,18 @@ impl MapCache {
         if record.is_live(now_ms()) {
             return Ok(Some(record));
         }
-        self.remove_if_expired(key.as_bytes()).await?;
+        remove_if_expired(&*self.raw, key.as_bytes(), Record::expired).await?;
         Ok(None)
     }
 }
 
-/// Every [`RECLAIM_EVERY`], reclaims the expired keys of the cache, until it
-/// is dropped.
-async fn reclaim_loop(cache: Weak<MapCache>) {
-    let mut ticks = tokio::time::interval(RECLAIM_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.tick().await;
-    loop {
-        ticks.tick().await;
-        let Some(cache) = cache.upgrade() else {
-            return;
-        };
-        if let Err(error) = cache.reclaim_expired().await {
-            tracing::warn!(map = cache.raw.name(), %error, "cache reclaim failed");
-        }
+impl Reclaim for MapCache {
+    fn map_name(&self) -> &str {
+        self.raw.name()
+    }
+
+    async fn reclaim(&self) -> Result<usize> {
+        self.reclaim_expired().await
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`MapCache`] implements it over any backend's [`crate::RawMap`]; a Redis
 //! backend implements the trait natively.
 
+pub(crate) mod expiry;
 mod glob;
 mod map_cache;
 mod pubsub;

@@ -3,6 +3,7 @@
 //! every backend is in the conformance suite.
 
 use super::*;
+use crate::cache::expiry::{RECLAIM_BATCH, RECLAIM_EVERY};
 use crate::memory::MemoryMap;
 
 const SHORT: Duration = Duration::from_millis(30);
