@@ -2,6 +2,9 @@
 //! `&dyn StoreFactory` and the suite calls it once per backend listed in
 //! [`backends`]. A backend added here is checked by every test at once.
 
+mod cache;
+mod events;
+mod idempotency;
 mod kv;
 
 use std::sync::Arc;
