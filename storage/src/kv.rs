@@ -20,6 +20,9 @@ pub type UpdateFn<'a> = &'a (dyn Fn(Option<&[u8]>) -> Option<Vec<u8>> + Send + S
 /// surviving a crash of the process) once a [`RawMap::flush`] that started
 /// after them has returned. Backends share one flush among every writer
 /// waiting at the time (group commit). Keys are ordered bytewise.
+// An async `is_empty` would be one more method for every backend to write
+// for what `len() == 0` says; `Map::is_empty` offers it to callers.
+#[allow(clippy::len_without_is_empty)]
 #[async_trait]
 pub trait RawMap: Send + Sync + 'static {
     /// The map's name, as given to `create_map`.
