@@ -3,8 +3,13 @@
 
 mod sio_client;
 
-use edgeio::server::{Io, IoConfig};
-use sio_client::{join, next_text, serve, sid_of};
+use std::sync::Arc;
+use std::time::Duration;
+
+use edgeio::server::{Io, IoConfig, ServerStorage};
+use edgeio_storage::{LocalEventStore, MemoryStoreFactory, StoreFactory};
+use serde_json::{json, Value};
+use sio_client::{join, next_text, serve, sid_of, Ws, LIMIT};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dynamic_parent_broadcasts_to_every_namespace_it_created() {
@@ -43,26 +48,120 @@ async fn server_side_operations_select_sockets_through_the_adapter() {
     assert_eq!(main.socket_count(), 2);
 
     // Every socket joins "all", then `a` leaves it again.
-    main.broadcast().sockets_join("all");
-    assert_eq!(main.to("all").fetch_sockets().len(), 2);
-    main.to(a_id.as_str()).sockets_leave("all");
+    main.broadcast().sockets_join("all").expect("join");
+    let all = main.to("all").fetch_sockets().await.expect("fetch");
+    assert_eq!(all.len(), 2);
+    main.to(a_id.as_str()).sockets_leave("all").expect("leave");
     let left: Vec<String> = main
         .to("all")
         .fetch_sockets()
+        .await
+        .expect("fetch")
         .iter()
         .map(|s| s.id().to_string())
         .collect();
     assert_eq!(left.len(), 1);
     assert_ne!(left[0], a_id);
 
-    // On one node, a server-side emit reaches no other node.
-    assert_eq!(main.server_side_emit("sync", &[]), 0);
-
     // Disconnecting the room tells its one member, `b`, and only it.
-    main.to("all").disconnect_sockets();
+    main.to("all").disconnect_sockets().expect("disconnect");
     assert_eq!(next_text(&mut b).await, "41");
     assert_eq!(main.socket_count(), 1);
     main.emit("still-here", 1).expect("emit");
     assert_eq!(next_text(&mut a).await, r#"42["still-here",1]"#);
     let _ = stop.send(());
+}
+
+/// Two servers ("nodes") in one process whose storages share one event
+/// store hub, as two processes would share Redis.
+async fn two_nodes() -> (Io, Io) {
+    let events = LocalEventStore::new("node-a");
+    let node = |events: Arc<LocalEventStore>| async move {
+        let factory: Arc<dyn StoreFactory> = Arc::new(MemoryStoreFactory::new(events));
+        let storage = ServerStorage::open(factory).await.expect("storage");
+        Io::new(IoConfig {
+            storage: Some(storage),
+            ..IoConfig::default()
+        })
+    };
+    let b = node(events.peer("node-b")).await;
+    (node(events).await, b)
+}
+
+/// Waits for a frame; `None` when none comes within a short while.
+async fn maybe_text(ws: &mut Ws) -> Option<String> {
+    tokio::time::timeout(Duration::from_millis(300), next_text(ws))
+        .await
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_in_memory_adapter_reaches_the_other_nodes_through_the_event_store() {
+    let (node_a, node_b) = two_nodes().await;
+    let (addr_a, stop_a) = serve(&node_a).await;
+    let (addr_b, stop_b) = serve(&node_b).await;
+    let (mut on_a, _) = join(addr_a, "", "").await;
+    let (mut on_b, answer) = join(addr_b, "", "").await;
+    let b_id = sid_of(&answer);
+
+    // A broadcast on node a reaches the client of node b, once.
+    node_a.main().emit("hello", 1).expect("emit");
+    assert_eq!(next_text(&mut on_a).await, r#"42["hello",1]"#);
+    assert_eq!(next_text(&mut on_b).await, r#"42["hello",1]"#);
+    // `local` stays on node a.
+    node_a
+        .main()
+        .broadcast()
+        .local()
+        .emit("only-a", 2)
+        .expect("emit");
+    assert_eq!(next_text(&mut on_a).await, r#"42["only-a",2]"#);
+    assert_eq!(
+        maybe_text(&mut on_b).await,
+        None,
+        "a local broadcast stayed home"
+    );
+
+    // Node a makes every socket join "room": node b's socket joins too.
+    node_a
+        .main()
+        .broadcast()
+        .sockets_join("room")
+        .expect("join");
+    let joined = node_b.main().to("room").sockets();
+    assert_eq!(joined.len(), 1);
+    assert_eq!(joined[0].id().as_str(), b_id);
+    node_a.main().to("room").emit("in-room", 3).expect("emit");
+    assert_eq!(next_text(&mut on_b).await, r#"42["in-room",3]"#);
+
+    // A server-side emit runs node b's handler, never node a's own.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(&str, Vec<Value>)>();
+    for (io, name) in [(&node_a, "a"), (&node_b, "b")] {
+        let tx = tx.clone();
+        io.main().on_server_side_emit("sync", move |args| {
+            let _ = tx.send((name, args.to_vec()));
+        });
+    }
+    node_a
+        .main()
+        .server_side_emit("sync", &[json!({"v": 1})])
+        .expect("emit");
+    let got = tokio::time::timeout(LIMIT, rx.recv())
+        .await
+        .expect("in time");
+    assert_eq!(got, Some(("b", vec![json!({"v": 1})])));
+    assert!(
+        rx.try_recv().is_err(),
+        "the sender's own handler did not run"
+    );
+
+    // Disconnecting from node a disconnects node b's socket in the room.
+    node_a
+        .main()
+        .to("room")
+        .disconnect_sockets()
+        .expect("disconnect");
+    assert_eq!(next_text(&mut on_b).await, "41");
+    assert_eq!(node_b.main().socket_count(), 0);
+    let _ = (stop_a.send(()), stop_b.send(()));
 }

@@ -28,6 +28,8 @@ pub(crate) struct Outbox {
     capacity: usize,
     /// Signalled when a frame is queued.
     ready: Notify,
+    /// Signalled when the transport took frames (room was made).
+    room: Notify,
     /// Held by the transport writing (a polling GET, or the WebSocket task).
     pub(crate) writer: tokio::sync::Mutex<()>,
 }
@@ -38,23 +40,14 @@ impl Outbox {
             frames: Mutex::new(VecDeque::new()),
             capacity: capacity.max(1),
             ready: Notify::new(),
+            room: Notify::new(),
             writer: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Queues a frame, unless the queue is full.
     pub(crate) fn push(&self, frame: Frame) -> Result<(), Full> {
-        {
-            let Ok(mut frames) = self.frames.lock() else {
-                return Err(Full);
-            };
-            if frames.len() >= self.capacity {
-                return Err(Full);
-            }
-            frames.push_back(frame);
-        }
-        self.ready.notify_one();
-        Ok(())
+        self.try_push(frame).map_err(|_| Full)
     }
 
     /// Resolves once a frame is waiting. Cancel-safe.
@@ -72,15 +65,54 @@ impl Outbox {
 
     /// Moves up to `max` waiting frames into `into`; returns how many.
     pub(crate) fn take(&self, into: &mut Vec<Frame>, max: usize) -> usize {
-        let Ok(mut frames) = self.frames.lock() else {
-            return 0;
+        let n = {
+            let Ok(mut frames) = self.frames.lock() else {
+                return 0;
+            };
+            let n = frames.len().min(max);
+            into.extend(frames.drain(..n));
+            if frames.is_empty() && frames.capacity() > KEEP {
+                frames.shrink_to(KEEP);
+            }
+            n
         };
-        let n = frames.len().min(max);
-        into.extend(frames.drain(..n));
-        if frames.is_empty() && frames.capacity() > KEEP {
-            frames.shrink_to(KEEP);
+        if n > 0 {
+            self.room.notify_waiters();
         }
         n
+    }
+
+    /// Queues a frame, waiting while the queue is full (for senders that
+    /// must not drop and can wait, such as a recovery replay). Cancel-safe.
+    pub(crate) async fn push_when_room(&self, frame: Frame) {
+        let mut frame = Some(frame);
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if let Some(f) = frame.take() {
+                match self.try_push(f) {
+                    Ok(()) => return,
+                    Err(f) => frame = Some(f),
+                }
+            }
+            room.await;
+        }
+    }
+
+    /// Queues a frame unless the queue is full, handing it back then.
+    fn try_push(&self, frame: Frame) -> Result<(), Frame> {
+        {
+            let Ok(mut frames) = self.frames.lock() else {
+                return Err(frame);
+            };
+            if frames.len() >= self.capacity {
+                return Err(frame);
+            }
+            frames.push_back(frame);
+        }
+        self.ready.notify_one();
+        Ok(())
     }
 
     /// True when no frame waits.
@@ -105,6 +137,26 @@ mod tests {
         assert_eq!(got, vec![Frame::message("a"), Frame::message("b")]);
         assert_eq!(outbox.take(&mut got, 10), 1);
         assert!(outbox.is_empty());
+    }
+
+    #[tokio::test]
+    async fn push_when_room_waits_for_the_transport_to_take() {
+        let outbox = std::sync::Arc::new(Outbox::new(1));
+        outbox.push(Frame::message("a")).expect("room");
+        let pusher = tokio::spawn({
+            let outbox = outbox.clone();
+            async move { outbox.push_when_room(Frame::message("b")).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!pusher.is_finished(), "waits while full");
+        let mut got = Vec::new();
+        assert_eq!(outbox.take(&mut got, 8), 1);
+        tokio::time::timeout(std::time::Duration::from_secs(5), pusher)
+            .await
+            .expect("woken by the take")
+            .expect("task");
+        outbox.take(&mut got, 8);
+        assert_eq!(got, vec![Frame::message("a"), Frame::message("b")]);
     }
 
     #[tokio::test]

@@ -201,6 +201,19 @@ impl Socket {
         Ok(())
     }
 
+    /// Queues a frame, waiting while the outgoing queue is full instead of
+    /// closing the session (for a sender that must not drop frames and can
+    /// wait, such as a recovery replay). Fails once the session is closed.
+    pub async fn send_frame_when_room(&self, frame: Frame) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        tokio::select! {
+            () = self.outbox.push_when_room(frame) => Ok(()),
+            () = self.closed.cancelled() => Err(SendError::Closed),
+        }
+    }
+
     /// Closes the session from the server side.
     pub fn close(self: &Arc<Self>) {
         self.close_with(DisconnectReason::ForcedClose);

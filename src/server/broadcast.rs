@@ -9,8 +9,9 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::{BroadcastOptions, LocalNamespace, Room};
-use super::error::{AckError, EmitError};
+use super::adapter::{AdapterFuture, BroadcastOptions, LocalNamespace, Room};
+use super::drive::drive;
+use super::error::{AckError, AdapterError, EmitError};
 use super::event::AckResponse;
 use super::namespace::NsInner;
 use super::socket::{encode_frames, to_value, Socket};
@@ -74,44 +75,69 @@ impl BroadcastOperator {
         self
     }
 
-    /// The sockets selected.
+    /// The sockets selected on this node.
     pub fn sockets(&self) -> Vec<Arc<Socket>> {
         self.nss
             .iter()
             .flat_map(|ns| {
-                ns.adapter()
-                    .fetch_sockets(&LocalNamespace { inner: ns }, &self.opts)
+                let nsp = LocalNamespace { inner: ns };
+                nsp.sockets(&ns.adapter().local_targets(&self.opts))
             })
             .collect()
     }
 
-    /// Same as [`BroadcastOperator::sockets`], under socket.io's name.
-    pub fn fetch_sockets(&self) -> Vec<Arc<Socket>> {
-        self.sockets()
+    /// The sockets selected, through the adapter (socket.io's
+    /// `fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<Arc<Socket>>, AdapterError> {
+        let mut out = Vec::new();
+        for ns in &self.nss {
+            let fetch = ns
+                .adapter()
+                .fetch_sockets(&LocalNamespace { inner: ns }, &self.opts);
+            out.extend(fetch.await?);
+        }
+        Ok(out)
     }
 
     /// Makes every selected socket join `room`.
-    pub fn sockets_join(&self, room: impl Into<Room>) {
+    pub fn sockets_join(&self, room: impl Into<Room>) -> Result<(), AdapterError> {
         let rooms = [room.into()];
-        for ns in &self.nss {
-            ns.adapter().add_sockets(&self.opts, &rooms);
-        }
+        self.each("sockets join", |ns, nsp| {
+            ns.adapter().add_sockets(nsp, &self.opts, &rooms)
+        })
     }
 
     /// Makes every selected socket leave `room`.
-    pub fn sockets_leave(&self, room: &str) {
+    pub fn sockets_leave(&self, room: &str) -> Result<(), AdapterError> {
         let rooms = [room.to_owned()];
-        for ns in &self.nss {
-            ns.adapter().del_sockets(&self.opts, &rooms);
-        }
+        self.each("sockets leave", |ns, nsp| {
+            ns.adapter().del_sockets(nsp, &self.opts, &rooms)
+        })
     }
 
     /// Disconnects every selected socket from its namespace.
-    pub fn disconnect_sockets(&self) {
+    pub fn disconnect_sockets(&self) -> Result<(), AdapterError> {
+        self.each("disconnect sockets", |ns, nsp| {
+            ns.adapter().disconnect_sockets(nsp, &self.opts)
+        })
+    }
+
+    /// Runs an adapter operation on every namespace reached: this node's
+    /// part now, the rest now or in the background. The first error that
+    /// is known now is returned (the others are logged).
+    fn each(
+        &self,
+        what: &'static str,
+        op: impl Fn(&NsInner, &LocalNamespace<'_>) -> AdapterFuture<()>,
+    ) -> Result<(), AdapterError> {
+        let mut result = Ok(());
         for ns in &self.nss {
-            ns.adapter()
-                .disconnect_sockets(&LocalNamespace { inner: ns }, &self.opts);
+            let future = op(ns, &LocalNamespace { inner: ns });
+            if let Some(Err(e)) = drive(what, future) {
+                result = result.and(Err(e));
+            }
         }
+        result
     }
 
     /// Emits event `name` with one argument.
@@ -127,22 +153,30 @@ impl BroadcastOperator {
         args: Vec<Value>,
         bins: Vec<Bytes>,
     ) -> Result<(), EmitError> {
+        let mut result = Ok(());
         for ns in &self.nss {
             let mut packet = Packet::event(ns.name(), name, args.clone(), bins.clone());
-            if let Some(store) = ns.recovery().filter(|_| !self.opts.volatile) {
-                // Kept for sockets that come back, even when no socket is here
-                // to receive it now; the offset travels as the last argument,
-                // as socket.io does.
-                let offset = store.keep(&packet, &self.opts);
+            // Kept for sockets that come back, even when no socket is here to
+            // receive it now; the offset travels as the last argument, as
+            // socket.io does, and is kept before anyone can see it.
+            let kept = ns.recovery().filter(|_| !self.opts.volatile).map(|store| {
+                let offset = store.issue_offset();
                 if let Some(Value::Array(data)) = &mut packet.data {
-                    data.push(Value::String(offset));
+                    data.push(Value::String(offset.to_string()));
                 }
-            }
+                (store, offset)
+            });
             let frames = encode_frames(&packet);
-            ns.adapter()
-                .broadcast(&LocalNamespace { inner: ns }, &packet, &frames, &self.opts);
+            if let Some((store, offset)) = kept {
+                store.keep(offset, &frames, &self.opts);
+            }
+            let nsp = LocalNamespace { inner: ns };
+            let future = ns.adapter().broadcast(&nsp, &packet, &frames, &self.opts);
+            if let Some(Err(e)) = drive("broadcast", future) {
+                result = result.and(Err(e));
+            }
         }
-        Ok(())
+        result.map_err(EmitError::from)
     }
 
     /// Emits to every selected socket and collects their acknowledgements;
@@ -153,26 +187,19 @@ impl BroadcastOperator {
         args: Vec<Value>,
         bins: Vec<Bytes>,
     ) -> Result<Vec<AckResponse>, AckError> {
-        let targets = self.sockets();
-        let mut waiting = Vec::with_capacity(targets.len());
-        for socket in targets {
-            let Ok((id, rx)) = socket.register_ack() else {
-                continue;
-            };
-            let mut packet = Packet::event(socket.ns(), name, args.clone(), bins.clone());
-            packet.id = Some(id);
-            socket.notify_outgoing(name, &args);
-            if socket.send_packet(&packet).is_ok() {
-                waiting.push((socket, id, rx));
-            }
-        }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(10));
-        let answers = waiting
-            .into_iter()
-            .map(|(socket, id, rx)| async move { socket.await_ack(id, rx, timeout).await });
+        let mut collecting = Vec::with_capacity(self.nss.len());
+        for ns in &self.nss {
+            let packet = Packet::event(ns.name(), name, args.clone(), bins.clone());
+            let nsp = LocalNamespace { inner: ns };
+            collecting.push(
+                ns.adapter()
+                    .broadcast_with_ack(&nsp, &packet, &self.opts, timeout),
+            );
+        }
         let mut out = Vec::new();
-        for result in futures_util::future::join_all(answers).await {
-            out.push(result?);
+        for answers in futures_util::future::join_all(collecting).await {
+            out.extend(answers?);
         }
         Ok(out)
     }

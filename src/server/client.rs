@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use bytes::Bytes;
+use serde_json::Value;
 
 use super::config::IoConfig;
 use super::error::DisconnectReason;
@@ -138,27 +139,34 @@ impl Client {
             return;
         };
         let auth = auth_or_empty(packet.data);
-        // A client coming back with its private id and last offset gets its
-        // socket back, without running the middlewares again (as socket.io).
-        let restored = ns.inner.recovery().and_then(|store| {
-            let pid = auth.get("pid")?.as_str()?;
-            let offset = auth.get("offset")?.as_str()?;
-            Some((Sid::from(pid), store.restore(pid, offset)?))
-        });
-        if let Some((pid, restored)) = restored {
-            let identity = Some((restored.sid.clone(), pid));
-            let socket = Socket::new(ns.inner.clone(), self.clone(), auth, identity);
-            self.admit(socket, Some(restored));
-            return;
-        }
-        let socket = Socket::new(ns.inner.clone(), self.clone(), auth, None);
+        // A client coming back with its private id may get its socket back,
+        // without running the middlewares again (as socket.io).
+        let pid = ns
+            .inner
+            .recovery()
+            .and_then(|_| auth.get("pid")?.as_str().map(Sid::from));
         let middlewares = ns.inner.middlewares();
-        if middlewares.is_empty() {
+        if pid.is_none() && middlewares.is_empty() {
+            let socket = Socket::new(ns.inner.clone(), self.clone(), auth, None);
             self.admit(socket, None);
             return;
         }
         let client = self.clone();
         tokio::spawn(async move {
+            if let (Some(pid), Some(store)) = (pid, ns.inner.recovery()) {
+                let offset = auth.get("offset").and_then(Value::as_str);
+                match store.restore(pid.as_str(), offset).await {
+                    Ok(Some(restored)) => {
+                        let identity = Some((restored.sid.clone(), pid));
+                        let socket = Socket::new(ns.inner.clone(), client.clone(), auth, identity);
+                        client.admit(socket, Some(restored));
+                        return;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "session not restored: storage failed"),
+                }
+            }
+            let socket = Socket::new(ns.inner.clone(), client.clone(), auth, None);
             for middleware in middlewares {
                 if let Err(e) = middleware(socket.clone()).await {
                     let mut data = serde_json::json!({ "message": e.message });

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::adapter::AdapterFactory;
+use super::storage::ServerStorage;
 use crate::protocol::Limits;
 
 /// Connection-state recovery: how long a disconnected socket's state and
@@ -34,6 +36,12 @@ pub struct IoConfig {
     pub limits: Limits,
     /// Connection-state recovery; off when `None`.
     pub recovery: Option<RecoveryConfig>,
+    /// Where recovery state lives and which event store adapters publish
+    /// through; in memory when `None`.
+    pub storage: Option<ServerStorage>,
+    /// Builds each namespace's adapter ([`AdapterFactory::local`] by
+    /// default).
+    pub adapter: AdapterFactory,
 }
 
 impl Default for IoConfig {
@@ -43,6 +51,8 @@ impl Default for IoConfig {
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             recovery: None,
+            storage: None,
+            adapter: AdapterFactory::default(),
         }
     }
 }

@@ -80,6 +80,10 @@ pub enum EmitError {
     /// The client's outgoing queue is full (it has been disconnected).
     #[error("client outgoing queue full")]
     QueueFull,
+    /// The adapter could not reach the other nodes (this node's sockets
+    /// were served).
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
 }
 
 /// An acknowledgement that did not come.
@@ -94,4 +98,42 @@ pub enum AckError {
     /// The emit itself failed.
     #[error(transparent)]
     Emit(#[from] EmitError),
+}
+
+/// A cluster-wide operation that failed in the adapter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdapterError {
+    /// The storage or event store under the adapter failed.
+    #[error("adapter storage: {0}")]
+    Storage(String),
+    /// A message between nodes could not be encoded or decoded.
+    #[error("cluster message: {0}")]
+    Message(String),
+    /// An acknowledgement did not come in time.
+    #[error("acknowledgement timed out")]
+    AckTimeout,
+    /// A socket disconnected before acknowledging.
+    #[error("socket disconnected before acknowledging")]
+    AckDisconnected,
+}
+
+impl From<AckError> for AdapterError {
+    fn from(e: AckError) -> Self {
+        match e {
+            AckError::Timeout => Self::AckTimeout,
+            AckError::Disconnected => Self::AckDisconnected,
+            AckError::Emit(EmitError::Adapter(e)) => e,
+            AckError::Emit(e) => Self::Message(e.to_string()),
+        }
+    }
+}
+
+impl From<AdapterError> for AckError {
+    fn from(e: AdapterError) -> Self {
+        match e {
+            AdapterError::AckTimeout => Self::Timeout,
+            AdapterError::AckDisconnected => Self::Disconnected,
+            other => Self::Emit(EmitError::Adapter(other)),
+        }
+    }
 }

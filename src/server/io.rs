@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::client::Client;
 use super::config::IoConfig;
-use super::namespace::Namespace;
+use super::namespace::{Namespace, NsSetup};
+use super::storage::ServerStorage;
 use crate::engine::{self, EngineHandler, Message};
 
 type NamespaceMatcher = Arc<dyn Fn(&str, Option<&Value>) -> bool + Send + Sync>;
@@ -21,6 +22,8 @@ pub struct Io {
 
 pub(crate) struct IoInner {
     config: IoConfig,
+    /// What namespaces are built with (the storage resolved).
+    setup: NsSetup,
     /// Namespaces by name.
     namespaces: RwLock<HashMap<String, Namespace>>,
     /// Dynamic namespaces: a matcher and the parent whose handlers and
@@ -31,9 +34,15 @@ pub(crate) struct IoInner {
 impl Io {
     /// A server with `config` and the main namespace `/`.
     pub fn new(config: IoConfig) -> Self {
+        let setup = NsSetup {
+            recovery: config.recovery,
+            storage: config.storage.clone().unwrap_or_else(ServerStorage::memory),
+            adapter: config.adapter.clone(),
+        };
         let io = Self {
             inner: Arc::new(IoInner {
                 config,
+                setup,
                 namespaces: RwLock::default(),
                 dynamic: RwLock::default(),
             }),
@@ -47,15 +56,20 @@ impl Io {
         &self.inner.config
     }
 
+    /// The storage the server keeps its state in.
+    pub fn storage(&self) -> &ServerStorage {
+        &self.inner.setup.storage
+    }
+
     /// The namespace `name`, created if needed.
     pub fn of(&self, name: &str) -> Namespace {
         let name = normalize(name);
         let Ok(mut namespaces) = self.inner.namespaces.write() else {
-            return Namespace::new(&name, self.inner.config.recovery);
+            return Namespace::new(&name, &self.inner.setup);
         };
         namespaces
             .entry(name.clone())
-            .or_insert_with(|| Namespace::new(&name, self.inner.config.recovery))
+            .or_insert_with(|| Namespace::new(&name, &self.inner.setup))
             .clone()
     }
 
@@ -67,7 +81,7 @@ impl Io {
     where
         F: Fn(&str, Option<&Value>) -> bool + Send + Sync + 'static,
     {
-        let parent = Namespace::new("/_dynamic", self.inner.config.recovery);
+        let parent = Namespace::new("/_dynamic", &self.inner.setup);
         if let Ok(mut d) = self.inner.dynamic.write() {
             d.push((Arc::new(matcher), parent.clone()));
         }

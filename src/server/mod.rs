@@ -5,13 +5,16 @@
 //!   into an [`crate::engine::Engine`].
 //! - [`Namespace`]: middlewares, the connection handler, broadcasts.
 //! - [`Socket`]: one client in one namespace: handlers, emits, acks, rooms.
-//! - [`adapter`]: room membership behind a trait (in memory here).
+//! - [`adapter`]: room membership and cluster-wide operations behind a
+//!   trait ([`LocalAdapter`] by default, publishing through the event store).
+//! - [`storage`]: [`ServerStorage`], where recovery state lives.
 
 mod ack;
 pub mod adapter;
 pub mod broadcast;
 mod client;
 pub mod config;
+mod drive;
 pub mod error;
 pub mod event;
 mod handlers;
@@ -19,11 +22,14 @@ pub mod io;
 pub mod namespace;
 mod recovery;
 pub mod socket;
+pub mod storage;
 
+pub use adapter::{Adapter, AdapterFactory, BroadcastOptions, LocalAdapter};
 pub use broadcast::BroadcastOperator;
 pub use config::{IoConfig, RecoveryConfig};
-pub use error::{AckError, ConnectError, DisconnectReason, EmitError};
+pub use error::{AckError, AdapterError, ConnectError, DisconnectReason, EmitError};
 pub use event::{AckResponse, AckSender, Event};
 pub use io::Io;
 pub use namespace::Namespace;
 pub use socket::Socket;
+pub use storage::ServerStorage;

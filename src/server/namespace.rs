@@ -9,14 +9,19 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::{Adapter, LocalAdapter, Room};
+use super::adapter::{
+    Adapter, AdapterContext, AdapterFactory, AdapterHandle, LocalNamespace, Room,
+};
 use super::broadcast::BroadcastOperator;
 use super::config::RecoveryConfig;
+use super::drive::drive;
 use super::error::{ConnectError, EmitError};
 use super::recovery::RecoveryStore;
 use super::socket::{Sid, Socket};
+use super::storage::ServerStorage;
 
 type ConnectionHandler = Arc<dyn Fn(&Arc<Socket>) + Send + Sync>;
+type ServerSideHandler = Arc<dyn Fn(&[Value]) + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Middleware = Arc<dyn Fn(Arc<Socket>) -> BoxFuture<Result<(), ConnectError>> + Send + Sync>;
 
@@ -41,40 +46,59 @@ pub(crate) struct NsInner {
     /// handler it uses.
     parent: Option<Arc<NsInner>>,
     /// Connection-state recovery, when on.
-    recovery: Option<Arc<RecoveryStore>>,
+    recovery: Option<RecoveryStore>,
     /// For the parent of dynamic namespaces: the namespaces it created, which
     /// its broadcasts reach.
     children: RwLock<Vec<Arc<NsInner>>>,
+    /// Handlers of events other nodes send with `server_side_emit`.
+    server_side: RwLock<HashMap<String, ServerSideHandler>>,
+    /// How namespaces are built (kept for the children of a dynamic one).
+    setup: NsSetup,
+}
+
+/// What every namespace of a server is built with.
+#[derive(Clone)]
+pub(crate) struct NsSetup {
+    pub(crate) recovery: Option<RecoveryConfig>,
+    pub(crate) storage: ServerStorage,
+    pub(crate) adapter: AdapterFactory,
 }
 
 impl Namespace {
-    pub(crate) fn new(name: &str, recovery: Option<RecoveryConfig>) -> Self {
-        Self::with_parent(name, None, recovery)
+    pub(crate) fn new(name: &str, setup: &NsSetup) -> Self {
+        Self::with_parent(name, None, setup)
     }
 
-    fn with_parent(
-        name: &str,
-        parent: Option<Arc<NsInner>>,
-        recovery: Option<RecoveryConfig>,
-    ) -> Self {
-        Self {
-            inner: Arc::new(NsInner {
-                name: name.to_owned(),
-                adapter: Arc::new(LocalAdapter::new()),
-                sockets: RwLock::default(),
-                on_connection: RwLock::default(),
-                middlewares: RwLock::default(),
-                parent,
-                recovery: recovery.map(|c| Arc::new(RecoveryStore::new(c))),
-                children: RwLock::default(),
-            }),
-        }
+    fn with_parent(name: &str, parent: Option<Arc<NsInner>>, setup: &NsSetup) -> Self {
+        let adapter = setup.adapter.build(&AdapterContext {
+            ns: name.to_owned(),
+            events: setup.storage.event_store(),
+        });
+        let recovery = setup
+            .recovery
+            .and_then(|config| RecoveryStore::open(config, &setup.storage, name));
+        let inner = Arc::new(NsInner {
+            name: name.to_owned(),
+            adapter,
+            sockets: RwLock::default(),
+            on_connection: RwLock::default(),
+            middlewares: RwLock::default(),
+            parent,
+            recovery,
+            children: RwLock::default(),
+            server_side: RwLock::default(),
+            setup: setup.clone(),
+        });
+        let _ = drive(
+            "adapter init",
+            inner.adapter.init(AdapterHandle::new(&inner)),
+        );
+        Self { inner }
     }
 
     /// A namespace created by a dynamic parent.
     pub(crate) fn child(&self, name: &str) -> Self {
-        let recovery = self.inner.recovery.as_ref().map(|r| r.config());
-        let child = Self::with_parent(name, Some(self.inner.clone()), recovery);
+        let child = Self::with_parent(name, Some(self.inner.clone()), &self.inner.setup);
         if let Ok(mut children) = self.inner.children.write() {
             children.push(child.inner.clone());
         }
@@ -132,11 +156,29 @@ impl Namespace {
         self.broadcast().emit(name, data)
     }
 
-    /// Sends event `name` to this namespace on the other nodes of a cluster
-    /// (never to this one); returns how many nodes it reached — none with the
-    /// in-memory adapter.
-    pub fn server_side_emit(&self, name: &str, args: &[Value]) -> usize {
-        self.inner.adapter.server_side_emit(name, args)
+    /// Sends event `name` to this namespace's server-side handlers on the
+    /// other nodes of a cluster (never to this one), as socket.io's
+    /// `serverSideEmit`. Done now when the adapter can; otherwise in the
+    /// background, its error logged.
+    pub fn server_side_emit(&self, name: &str, args: &[Value]) -> Result<(), EmitError> {
+        let nsp = LocalNamespace { inner: &self.inner };
+        let future = self.inner.adapter.server_side_emit(&nsp, name, args);
+        match drive("server-side emit", future) {
+            Some(Err(e)) => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets the handler of event `name` sent by other nodes with
+    /// [`Namespace::server_side_emit`].
+    pub fn on_server_side_emit<F>(&self, name: &str, handler: F) -> &Self
+    where
+        F: Fn(&[Value]) + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.inner.server_side.write() {
+            h.insert(name.to_owned(), Arc::new(handler));
+        }
+        self
     }
 
     /// The connected socket `id`.
@@ -164,8 +206,21 @@ impl NsInner {
         self.children.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    pub(crate) fn recovery(&self) -> Option<&Arc<RecoveryStore>> {
+    pub(crate) fn recovery(&self) -> Option<&RecoveryStore> {
         self.recovery.as_ref()
+    }
+
+    pub(crate) fn run_server_side_handler(&self, name: &str, args: &[Value]) {
+        let handler = self
+            .server_side
+            .read()
+            .ok()
+            .and_then(|h| h.get(name).cloned());
+        match (handler, &self.parent) {
+            (Some(h), _) => h(args),
+            (None, Some(parent)) => parent.run_server_side_handler(name, args),
+            (None, None) => tracing::debug!(ns = %self.name, name, "no server-side handler"),
+        }
     }
 
     pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {

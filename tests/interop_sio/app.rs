@@ -329,13 +329,14 @@ impl App {
                     None => ns.broadcast(),
                 };
                 let room = |key: &str| spec[key].as_str().unwrap_or_default().to_owned();
-                match ev.name.as_str() {
+                let done = match ev.name.as_str() {
                     "sockets-join" => op.sockets_join(room("join")),
                     "sockets-leave" => op.sockets_leave(&room("leave")),
                     "disconnect-sockets" => op.disconnect_sockets(),
-                    _ => {}
-                }
-                let answer = json!(sorted_ids(&op.fetch_sockets()));
+                    _ => Ok(()),
+                };
+                done.expect("a single node's adapter cannot fail");
+                let answer = json!(sorted_ids(&op.sockets()));
                 if let Some(ack) = ev.ack {
                     let _ = ack.send(answer);
                 }

@@ -1,144 +1,238 @@
-//! [`LocalAdapter`]: room membership in memory, for one process.
+//! [`LocalAdapter`]: room membership in memory, and the cluster-wide
+//! operations published through the storage's [`EventStore`] — so that
+//! nodes sharing an event store (in one process with the local store, or
+//! across processes with a Redis one) hear each other's broadcasts, joins,
+//! leaves, disconnections and server-side emits. A node alone publishes
+//! nothing (nothing is encoded when the store has no peers).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
-use super::{Adapter, BroadcastOptions, Room};
+use edgeio_storage::{EventListener, EventMessage, EventStore, EventType, SubscriptionId};
+use serde_json::Value;
+
+use super::cluster::{decode_args, decode_packet, ClusterMessage};
+use super::rooms::RoomIndex;
+use super::{ready, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, LocalNamespace, Room};
+use crate::engine::Frame;
+use crate::protocol::Packet;
+use crate::server::error::AdapterError;
 use crate::server::socket::Sid;
 
-/// Rooms by name and, for each socket, its rooms (so leaving all is cheap).
-#[derive(Debug, Default)]
+/// The in-memory adapter of one namespace.
 pub struct LocalAdapter {
-    inner: RwLock<Rooms>,
-}
-
-#[derive(Debug, Default)]
-struct Rooms {
-    /// Members of each room.
-    rooms: HashMap<Room, HashSet<Sid>>,
-    /// Rooms of each socket.
-    sids: HashMap<Sid, HashSet<Room>>,
+    /// The namespace's name (messages of other namespaces are ignored).
+    ns: String,
+    /// This node's room membership.
+    rooms: RoomIndex,
+    /// Where cluster-wide operations are published.
+    events: Arc<dyn EventStore>,
+    /// Subscriptions taken by `init`, dropped with the adapter.
+    subscriptions: Mutex<Vec<SubscriptionId>>,
 }
 
 impl LocalAdapter {
-    /// An empty adapter.
-    pub fn new() -> Self {
-        Self::default()
+    /// The adapter of namespace `ns`, publishing through `events`.
+    pub fn new(ns: &str, events: Arc<dyn EventStore>) -> Self {
+        Self {
+            ns: ns.to_owned(),
+            rooms: RoomIndex::new(),
+            events,
+            subscriptions: Mutex::default(),
+        }
     }
+
+    /// Publishes `message` to the other nodes, when there are any and the
+    /// operation is not `local`.
+    fn publish(&self, local: bool, message: impl FnOnce() -> ClusterMessage) -> AdapterFuture<()> {
+        if local || !self.events.has_peers() {
+            return ready(Ok(()));
+        }
+        let message = message();
+        let events = self.events.clone();
+        Box::pin(async move {
+            let payload = message.encode()?;
+            events
+                .publish(message.event_type(), payload)
+                .await
+                .map_err(|e| AdapterError::Storage(e.to_string()))
+        })
+    }
+}
+
+/// Applies a message from another node to this node's namespace.
+fn apply(handle: &AdapterHandle, message: ClusterMessage) -> Result<(), AdapterError> {
+    match message {
+        ClusterMessage::Broadcast {
+            text,
+            attachments,
+            opts,
+            ..
+        } => handle.deliver(&decode_packet(&text, attachments)?, &opts),
+        ClusterMessage::Join { opts, rooms, .. } => handle.join(&opts, &rooms),
+        ClusterMessage::Leave { opts, rooms, .. } => handle.leave(&opts, &rooms),
+        ClusterMessage::Disconnect { opts, .. } => handle.disconnect(&opts),
+        ClusterMessage::ServerSideEmit { name, args, .. } => {
+            handle.server_side_emit(&name, &decode_args(&args)?)
+        }
+    }
+    Ok(())
 }
 
 impl Adapter for LocalAdapter {
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        let Ok(mut r) = self.inner.write() else {
-            return;
+    fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
+        let ns = self.ns.clone();
+        let listener: EventListener = Arc::new(move |event: &EventMessage| {
+            let applied = ClusterMessage::decode(&event.payload).and_then(|message| {
+                if message.ns() == ns {
+                    apply(&handle, message)
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = applied {
+                tracing::warn!(node = %event.node_id, error = %e, "cluster message refused");
+            }
+        });
+        let events = self.events.clone();
+        let types = [
+            EventType::Broadcast,
+            EventType::Join,
+            EventType::Leave,
+            EventType::Disconnect,
+            EventType::ServerSideEmit,
+        ];
+        let mut taken = Vec::with_capacity(types.len());
+        let subscribe = async move {
+            for event_type in types {
+                let id = events
+                    .subscribe(event_type, listener.clone())
+                    .await
+                    .map_err(|e| AdapterError::Storage(e.to_string()))?;
+                taken.push(id);
+            }
+            Ok::<_, AdapterError>(taken)
         };
-        for room in rooms {
-            r.rooms.entry(room.clone()).or_default().insert(sid.clone());
-            r.sids.entry(sid.clone()).or_default().insert(room.clone());
+        // The local store subscribes at once; a remote one in the background.
+        match crate::server::drive::drive("adapter subscription", Box::pin(subscribe)) {
+            Some(Ok(ids)) => {
+                if let Ok(mut s) = self.subscriptions.lock() {
+                    s.extend(ids);
+                }
+                ready(Ok(()))
+            }
+            Some(Err(e)) => ready(Err(e)),
+            None => ready(Ok(())),
         }
+    }
+
+    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
+        self.rooms.add_all(sid, rooms);
     }
 
     fn del(&self, sid: &Sid, room: &str) {
-        let Ok(mut r) = self.inner.write() else {
-            return;
-        };
-        if let Some(members) = r.rooms.get_mut(room) {
-            members.remove(sid);
-            if members.is_empty() {
-                r.rooms.remove(room);
-            }
-        }
-        if let Some(rooms) = r.sids.get_mut(sid) {
-            rooms.remove(room);
-        }
+        self.rooms.del(sid, room);
     }
 
     fn del_all(&self, sid: &Sid) {
-        let Ok(mut r) = self.inner.write() else {
-            return;
-        };
-        let Some(rooms) = r.sids.remove(sid) else {
-            return;
-        };
-        for room in rooms {
-            if let Some(members) = r.rooms.get_mut(&room) {
-                members.remove(sid);
-                if members.is_empty() {
-                    r.rooms.remove(&room);
-                }
-            }
-        }
+        self.rooms.del_all(sid);
     }
 
     fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.inner
-            .read()
-            .ok()
-            .and_then(|r| r.sids.get(sid).cloned())
-            .unwrap_or_default()
-    }
-
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        let Ok(r) = self.inner.read() else {
-            return Vec::new();
-        };
-        let excluded = |sid: &Sid| {
-            !opts.except.is_empty()
-                && (opts.except.contains(sid.as_str())
-                    || r.sids
-                        .get(sid)
-                        .is_some_and(|rooms| rooms.iter().any(|room| opts.except.contains(room))))
-        };
-        if opts.rooms.is_empty() {
-            return r.sids.keys().filter(|s| !excluded(s)).cloned().collect();
-        }
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for room in &opts.rooms {
-            if let Some(members) = r.rooms.get(room) {
-                for sid in members {
-                    if !excluded(sid) && seen.insert(sid) {
-                        out.push(sid.clone());
-                    }
-                }
-            }
-        }
-        out
+        self.rooms.socket_rooms(sid)
     }
 
     fn rooms(&self) -> Vec<Room> {
-        self.inner
-            .read()
-            .map(|r| r.rooms.keys().cloned().collect())
-            .unwrap_or_default()
+        self.rooms.rooms()
+    }
+
+    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.rooms.local_targets(opts)
+    }
+
+    fn broadcast(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        packet: &Packet,
+        frames: &[Frame],
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<()> {
+        nsp.deliver(&self.local_targets(opts), packet, frames);
+        self.publish(opts.local, || ClusterMessage::broadcast(packet, opts))
+    }
+
+    fn add_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.join(&self.local_targets(opts), rooms);
+        self.publish(opts.local, || ClusterMessage::Join {
+            ns: self.ns.clone(),
+            opts: opts.clone(),
+            rooms: rooms.to_vec(),
+        })
+    }
+
+    fn del_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.leave(&self.local_targets(opts), rooms);
+        self.publish(opts.local, || ClusterMessage::Leave {
+            ns: self.ns.clone(),
+            opts: opts.clone(),
+            rooms: rooms.to_vec(),
+        })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<()> {
+        nsp.disconnect(&self.local_targets(opts));
+        self.publish(opts.local, || ClusterMessage::Disconnect {
+            ns: self.ns.clone(),
+            opts: opts.clone(),
+        })
+    }
+
+    fn server_side_emit(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        name: &str,
+        args: &[Value],
+    ) -> AdapterFuture<()> {
+        self.publish(false, || {
+            ClusterMessage::server_side_emit(&self.ns, name, args)
+        })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sid(s: &str) -> Sid {
-        Sid::from(s)
-    }
-
-    #[test]
-    fn rooms_targets_and_exceptions() {
-        let a = LocalAdapter::new();
-        a.add_all(&sid("s1"), &["s1".into(), "r".into()]);
-        a.add_all(&sid("s2"), &["s2".into(), "r".into(), "vip".into()]);
-        a.add_all(&sid("s3"), &["s3".into()]);
-        let mut opts = BroadcastOptions::default();
-        let mut all = a.local_targets(&opts);
-        all.sort();
-        assert_eq!(all, vec![sid("s1"), sid("s2"), sid("s3")]);
-        opts.rooms.insert("r".into());
-        opts.except.insert("vip".into());
-        assert_eq!(a.local_targets(&opts), vec![sid("s1")]);
-        a.del_all(&sid("s1"));
-        assert!(a.local_targets(&opts).is_empty());
-        assert!(!a.rooms().contains(&"s1".to_owned()));
-        a.del(&sid("s2"), "r");
-        assert_eq!(a.socket_rooms(&sid("s2")).len(), 2);
+impl Drop for LocalAdapter {
+    fn drop(&mut self) {
+        let ids = self
+            .subscriptions
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s));
+        let Ok(ids) = ids else { return };
+        if ids.is_empty() {
+            return;
+        }
+        let events = self.events.clone();
+        let unsubscribe = async move {
+            for id in ids {
+                events
+                    .unsubscribe(id)
+                    .await
+                    .map_err(|e| AdapterError::Storage(e.to_string()))?;
+            }
+            Ok::<(), AdapterError>(())
+        };
+        let _ = crate::server::drive::drive("adapter unsubscription", Box::pin(unsubscribe));
     }
 }

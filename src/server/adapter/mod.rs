@@ -1,44 +1,126 @@
-//! The adapter: who is in which room, and the delivery of broadcasts. Behind
-//! a trait so that the multi-node adapter can replace the in-memory one
-//! without touching the server.
+//! The adapter: who is in which room, and the operations that reach every
+//! node of a cluster (broadcasts, with or without acknowledgements, fetching,
+//! joining, leaving and disconnecting sockets, server-side emits). Behind a
+//! trait so that a multi-node adapter can replace the in-memory one without
+//! touching the server; [`IoConfig::adapter`](super::IoConfig) picks it.
+//!
+//! Room membership of this node's sockets is synchronous (it is on every
+//! packet's path); the cluster-wide operations return futures that may fail.
+//! Their defaults act on this node only; [`LocalAdapter`] also publishes them
+//! through the [`EventStore`] so that nodes sharing it hear them.
 
+mod cluster;
+mod handle;
 pub mod local;
+pub mod rooms;
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::namespace::NsInner;
+use edgeio_storage::EventStore;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::AdapterError;
+use super::event::AckResponse;
 use super::socket::{Sid, Socket};
 use crate::engine::Frame;
 use crate::protocol::Packet;
 
+pub use handle::{AdapterHandle, LocalNamespace};
 pub use local::LocalAdapter;
+pub use rooms::RoomIndex;
 
 /// A room name.
 pub type Room = String;
 
+/// What an adapter operation resolves to.
+pub type AdapterResult<T> = Result<T, AdapterError>;
+
+/// The future of a cluster-wide operation.
+pub type AdapterFuture<T> = Pin<Box<dyn Future<Output = AdapterResult<T>> + Send + 'static>>;
+
+/// A future already resolved to `value`.
+pub fn ready<T: Send + 'static>(value: AdapterResult<T>) -> AdapterFuture<T> {
+    Box::pin(std::future::ready(value))
+}
+
 /// Who a broadcast goes to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BroadcastOptions {
     /// Rooms to reach; empty means every socket of the namespace.
     pub rooms: HashSet<Room>,
     /// Rooms (and socket ids, which are rooms too) to leave out.
     pub except: HashSet<Room>,
-    /// Deliver on this node only (meaningful once there are several).
+    /// Deliver on this node only.
     pub local: bool,
     /// May be dropped when a client cannot take it now; never kept for
     /// recovery.
     pub volatile: bool,
 }
 
+/// Builds one namespace's adapter.
+type BuildAdapter = dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync;
+
+/// Builds the adapter of each namespace.
+#[derive(Clone)]
+pub struct AdapterFactory(Arc<BuildAdapter>);
+
+/// What an adapter is built with.
+pub struct AdapterContext {
+    /// The namespace's name.
+    pub ns: String,
+    /// The event store of the server's storage (node-to-node events).
+    pub events: Arc<dyn EventStore>,
+}
+
+impl AdapterFactory {
+    /// A factory calling `build` for every namespace.
+    pub fn new<F>(build: F) -> Self
+    where
+        F: Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync + 'static,
+    {
+        Self(Arc::new(build))
+    }
+
+    /// The in-memory adapter, publishing through the storage's event store.
+    pub fn local() -> Self {
+        Self::new(|ctx| Arc::new(LocalAdapter::new(&ctx.ns, ctx.events.clone())))
+    }
+
+    pub(crate) fn build(&self, ctx: &AdapterContext) -> Arc<dyn Adapter> {
+        (self.0)(ctx)
+    }
+}
+
+impl Default for AdapterFactory {
+    fn default() -> Self {
+        Self::local()
+    }
+}
+
+impl std::fmt::Debug for AdapterFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdapterFactory")
+    }
+}
+
 /// Room membership and cluster-wide operations of one namespace.
 ///
 /// An adapter implements the membership of this node's sockets; the
-/// operations that reach every node (broadcast, fetch, join, leave,
-/// disconnect, server-side emit) have in-memory defaults, which a multi-node
-/// adapter overrides to also reach the other nodes (calling the `local`
-/// functions for this one).
+/// operations that reach every node have defaults acting on this node,
+/// which a multi-node adapter overrides to also reach the others (calling
+/// the [`LocalNamespace`] functions for this one).
 pub trait Adapter: Send + Sync + 'static {
+    /// Called once, when the namespace is created: `handle` delivers what
+    /// arrives from other nodes to this node's sockets and handlers.
+    fn init(&self, _handle: AdapterHandle) -> AdapterFuture<()> {
+        ready(Ok(()))
+    }
+
     /// Adds socket `sid` to `rooms`.
     fn add_all(&self, sid: &Sid, rooms: &[Room]);
     /// Removes socket `sid` from `room`.
@@ -47,92 +129,86 @@ pub trait Adapter: Send + Sync + 'static {
     fn del_all(&self, sid: &Sid);
     /// The rooms socket `sid` is in.
     fn socket_rooms(&self, sid: &Sid) -> HashSet<Room>;
-    /// Every room of the namespace that has at least one socket.
+    /// Every room of the namespace that has at least one socket here.
     fn rooms(&self) -> Vec<Room>;
     /// This node's sockets that `opts` selects.
     fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
 
     /// Delivers `packet` (already encoded as `frames`) to every socket
-    /// `opts` selects.
+    /// `opts` selects. This node's sockets have it when the call returns;
+    /// the future reaches the others.
     fn broadcast(
         &self,
         nsp: &LocalNamespace<'_>,
         packet: &Packet,
         frames: &[Frame],
         opts: &BroadcastOptions,
-    ) {
+    ) -> AdapterFuture<()> {
         nsp.deliver(&self.local_targets(opts), packet, frames);
+        ready(Ok(()))
+    }
+
+    /// Sends `packet` (an event) to every socket `opts` selects, each with an
+    /// acknowledgement id, and collects the answers within `timeout`.
+    fn broadcast_with_ack(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AdapterFuture<Vec<AckResponse>> {
+        nsp.emit_with_ack(&self.local_targets(opts), packet, timeout)
     }
 
     /// The sockets `opts` selects.
-    fn fetch_sockets(&self, nsp: &LocalNamespace<'_>, opts: &BroadcastOptions) -> Vec<Arc<Socket>> {
-        nsp.sockets(&self.local_targets(opts))
+    fn fetch_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<Vec<Arc<Socket>>> {
+        ready(Ok(nsp.sockets(&self.local_targets(opts))))
     }
 
     /// Makes the sockets `opts` selects join `rooms`.
-    fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
-        for sid in self.local_targets(opts) {
-            self.add_all(&sid, rooms);
-        }
+    fn add_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.join(&self.local_targets(opts), rooms);
+        ready(Ok(()))
     }
 
     /// Makes the sockets `opts` selects leave `rooms`.
-    fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
-        for sid in self.local_targets(opts) {
-            for room in rooms {
-                self.del(&sid, room);
-            }
-        }
+    fn del_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.leave(&self.local_targets(opts), rooms);
+        ready(Ok(()))
     }
 
     /// Disconnects the sockets `opts` selects from the namespace.
-    fn disconnect_sockets(&self, nsp: &LocalNamespace<'_>, opts: &BroadcastOptions) {
-        for socket in nsp.sockets(&self.local_targets(opts)) {
-            socket.disconnect();
-        }
+    fn disconnect_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<()> {
+        nsp.disconnect(&self.local_targets(opts));
+        ready(Ok(()))
     }
 
-    /// Sends event `name` to the namespace's handlers on the *other* nodes
-    /// (socket.io's `serverSideEmit`); returns how many nodes it reached —
-    /// none for a single node.
-    fn server_side_emit(&self, _name: &str, _args: &[serde_json::Value]) -> usize {
-        0
-    }
-}
-
-/// This node's side of a namespace, handed to the adapter to deliver to and
-/// find local sockets.
-pub struct LocalNamespace<'a> {
-    pub(crate) inner: &'a NsInner,
-}
-
-impl LocalNamespace<'_> {
-    /// The namespace's name.
-    pub fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    /// The connected sockets among `sids`.
-    pub fn sockets(&self, sids: &[Sid]) -> Vec<Arc<Socket>> {
-        sids.iter()
-            .filter_map(|sid| self.inner.socket(sid))
-            .collect()
-    }
-
-    /// Sends `frames` (the encoding of `packet`) to each of `sids` that is
-    /// connected here. A receiver that cannot take them is disconnected by its
-    /// own session; the others still get them.
-    pub fn deliver(&self, sids: &[Sid], packet: &Packet, frames: &[Frame]) {
-        let name = packet.event_name().unwrap_or_default();
-        let args = match &packet.data {
-            Some(serde_json::Value::Array(a)) if !a.is_empty() => &a[1..],
-            _ => &[],
-        };
-        for sid in sids {
-            if let Some(socket) = self.inner.socket(sid) {
-                socket.notify_outgoing(name, args);
-                let _ = socket.send_frames(frames);
-            }
-        }
+    /// Sends event `name` to the namespace's server-side handlers on the
+    /// *other* nodes (socket.io's `serverSideEmit`); nothing on one node.
+    fn server_side_emit(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        _name: &str,
+        _args: &[Value],
+    ) -> AdapterFuture<()> {
+        ready(Ok(()))
     }
 }

@@ -1,27 +1,32 @@
 //! [`Socket`]: one client's membership of one namespace — its handlers, its
 //! rooms, its emits and acknowledgements.
+//!
+//! - [`send`]: emits and the queueing of frames (behind a recovery replay).
+//! - [`lifecycle`]: rooms, data, connecting, receiving, leaving.
+
+mod lifecycle;
+mod send;
 
 use std::any::{Any, TypeId};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::adapter::Room;
 use super::broadcast::BroadcastOperator;
 use super::client::Client;
-use super::error::{DisconnectReason, EmitError};
+use super::error::DisconnectReason;
 use super::event::{AckResponse, AckSender, Event};
 use super::handlers::Handlers;
 use super::namespace::{Namespace, NsInner};
-use super::recovery::{is_recoverable, Restored};
-use crate::engine::{self, Frame};
-use crate::protocol::{Packet, PacketKind};
+use super::recovery::Offset;
+use crate::engine;
+
+pub(crate) use send::{encode_frames, to_value};
 
 /// A socket id (the socket's own room too).
 pub type Sid = engine::Sid;
@@ -51,6 +56,12 @@ pub struct Socket {
     connected: AtomicBool,
     /// Data attached by middlewares and handlers, by type.
     extensions: RwLock<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    /// `socket.data`: serializable, kept with a recoverable session.
+    data: RwLock<Option<Value>>,
+    /// The first recovery offset this socket may have missed.
+    since: Offset,
+    /// Missed broadcasts being sent to a restored socket.
+    replay: send::Replay,
 }
 
 impl Socket {
@@ -65,6 +76,7 @@ impl Socket {
             Some((sid, pid)) => (sid, Some(pid)),
             None => (Sid::random(), ns.recovery().map(|_| Sid::random())),
         };
+        let since = ns.recovery().map(|r| r.next_offset()).unwrap_or_default();
         Arc::new(Self {
             id,
             pid,
@@ -77,6 +89,9 @@ impl Socket {
             next_ack: AtomicU64::new(0),
             connected: AtomicBool::new(false),
             extensions: RwLock::default(),
+            data: RwLock::default(),
+            since,
+            replay: send::Replay::default(),
         })
     }
 
@@ -202,38 +217,6 @@ impl Socket {
         }
     }
 
-    /// Emits event `name` with one argument.
-    pub fn emit<T: Serialize>(self: &Arc<Self>, name: &str, data: T) -> Result<(), EmitError> {
-        self.emit_args(name, vec![to_value(data)?], Vec::new())
-    }
-
-    /// Emits event `name` with these arguments and binary attachments
-    /// (referenced by placeholders in `args`).
-    pub fn emit_args(
-        self: &Arc<Self>,
-        name: &str,
-        args: Vec<Value>,
-        bins: Vec<Bytes>,
-    ) -> Result<(), EmitError> {
-        self.notify_outgoing(name, &args);
-        self.send_packet(&Packet::event(self.ns(), name, args, bins))
-    }
-
-    /// Joins `room`.
-    pub fn join(&self, room: impl Into<Room>) {
-        self.ns.adapter().add_all(&self.id, &[room.into()]);
-    }
-
-    /// Leaves `room`.
-    pub fn leave(&self, room: &str) {
-        self.ns.adapter().del(&self.id, room);
-    }
-
-    /// The rooms the socket is in (its own id included).
-    pub fn rooms(&self) -> HashSet<Room> {
-        self.ns.adapter().socket_rooms(&self.id)
-    }
-
     /// A broadcast to `room`, leaving this socket out.
     pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
         self.broadcast().to(room)
@@ -256,139 +239,6 @@ impl Socket {
         let e = self.extensions.read().ok()?;
         e.get(&TypeId::of::<T>())?.downcast_ref::<T>().cloned()
     }
-
-    /// Removes the socket from its namespace, telling the client.
-    pub fn disconnect(self: &Arc<Self>) {
-        if self.connected() {
-            let _ = self.send_packet(&Packet::new(PacketKind::Disconnect, self.ns(), None));
-        }
-        self.close(DisconnectReason::ServerNamespaceDisconnect);
-    }
-
-    /// Sends an encoded packet.
-    pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), EmitError> {
-        // Frames moved in, not cloned: a frame used once is never shared.
-        let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
-        queue(&engine, text_frame(packet))?;
-        for data in &packet.attachments {
-            queue(&engine, Frame::binary(data.clone()))?;
-        }
-        Ok(())
-    }
-
-    /// Sends frames encoded once (a broadcast shares them).
-    pub(crate) fn send_frames(&self, frames: &[Frame]) -> Result<(), EmitError> {
-        let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
-        for frame in frames {
-            queue(&engine, frame.clone())?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn notify_outgoing(self: &Arc<Self>, name: &str, args: &[Value]) {
-        self.handlers.outgoing(self, name, args);
-    }
-
-    /// The socket is in: joins its own room, answers CONNECT, runs the
-    /// namespace's connection handler.
-    pub(crate) fn on_connected(self: &Arc<Self>, restored: Option<Restored>) {
-        self.connected.store(true, Ordering::Release);
-        let mut rooms = vec![self.id.to_string()];
-        if let Some(r) = &restored {
-            rooms.extend(r.rooms.iter().cloned());
-        }
-        self.ns.adapter().add_all(&self.id, &rooms);
-        let mut data = serde_json::json!({ "sid": self.id.as_str() });
-        if let Some(pid) = &self.pid {
-            data["pid"] = Value::String(pid.to_string());
-        }
-        let _ = self.send_packet(&Packet::new(PacketKind::Connect, self.ns(), Some(data)));
-        for packet in restored.map(|r| r.missed).unwrap_or_default() {
-            let _ = self.send_packet(&packet);
-        }
-        self.ns.run_connection_handler(self);
-    }
-
-    /// Handles an event or ack packet from the client.
-    pub(crate) fn on_packet(self: &Arc<Self>, packet: Packet) {
-        match packet.kind {
-            PacketKind::Event => self.on_event(packet),
-            PacketKind::Ack => self.on_ack(packet),
-            PacketKind::Disconnect => self.close(DisconnectReason::ClientNamespaceDisconnect),
-            PacketKind::Connect | PacketKind::ConnectError => {}
-        }
-    }
-
-    fn on_event(self: &Arc<Self>, packet: Packet) {
-        let Some(Value::Array(mut data)) = packet.data else {
-            return;
-        };
-        if data.is_empty() {
-            return;
-        }
-        let name = match data.remove(0) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        let ack = packet.id.map(|id| AckSender {
-            socket: self.clone(),
-            id,
-        });
-        let event = Event {
-            name,
-            args: data,
-            bins: packet.attachments,
-            ack,
-        };
-        self.handlers.dispatch(self, event);
-    }
-
-    /// The socket leaves for `reason`: its disconnect handlers run (still in
-    /// its rooms), then it leaves every room and its namespace. Once only.
-    pub(crate) fn close(self: &Arc<Self>, reason: DisconnectReason) {
-        if !self.connected.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        self.handlers.disconnected(self, reason);
-        if let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) {
-            if is_recoverable(reason) {
-                let mut rooms = self.rooms();
-                rooms.remove(self.id.as_str());
-                store.save(pid, &self.id, rooms);
-            }
-        }
-        self.ns.adapter().del_all(&self.id);
-        self.ns.remove(&self.id);
-        self.client.remove(self.ns());
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.clear();
-        }
-    }
-}
-
-/// The frames of a packet: its text, then its attachments.
-pub(crate) fn encode_frames(packet: &Packet) -> Vec<Frame> {
-    let mut frames = Vec::with_capacity(1 + packet.attachments.len());
-    frames.push(text_frame(packet));
-    frames.extend(packet.attachments.iter().cloned().map(Frame::binary));
-    frames
-}
-
-/// The text frame of a packet, built in one buffer.
-fn text_frame(packet: &Packet) -> Frame {
-    Frame::message_with(64, |out| packet.encode_into(out))
-}
-
-/// Queues one frame on a session.
-fn queue(engine: &Arc<engine::Socket>, frame: Frame) -> Result<(), EmitError> {
-    engine.send_frame(frame).map_err(|e| match e {
-        engine::SendError::Closed => EmitError::Disconnected,
-        engine::SendError::QueueFull => EmitError::QueueFull,
-    })
-}
-
-pub(crate) fn to_value<T: Serialize>(data: T) -> Result<Value, EmitError> {
-    serde_json::to_value(data).map_err(|e| EmitError::Serialize(e.to_string()))
 }
 
 impl std::fmt::Debug for Socket {

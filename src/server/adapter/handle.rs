@@ -1,0 +1,180 @@
+//! What an adapter gets to act on this node: [`LocalNamespace`], lent for
+//! the duration of a call, and [`AdapterHandle`], kept from `init` to
+//! deliver what other nodes send.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{AdapterFuture, BroadcastOptions, Room};
+use crate::engine::Frame;
+use crate::protocol::Packet;
+use crate::server::event::AckResponse;
+use crate::server::namespace::NsInner;
+use crate::server::socket::{encode_frames, Sid, Socket};
+
+/// This node's side of a namespace, handed to the adapter to deliver to and
+/// find local sockets.
+pub struct LocalNamespace<'a> {
+    pub(crate) inner: &'a NsInner,
+}
+
+impl LocalNamespace<'_> {
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// The connected sockets among `sids`.
+    pub fn sockets(&self, sids: &[Sid]) -> Vec<Arc<Socket>> {
+        sids.iter()
+            .filter_map(|sid| self.inner.socket(sid))
+            .collect()
+    }
+
+    /// Sends `frames` (the encoding of `packet`) to each of `sids` that is
+    /// connected here. A receiver that cannot take them is disconnected by its
+    /// own session; the others still get them.
+    pub fn deliver(&self, sids: &[Sid], packet: &Packet, frames: &[Frame]) {
+        let name = packet.event_name().unwrap_or_default();
+        let args = match &packet.data {
+            Some(Value::Array(a)) if !a.is_empty() => &a[1..],
+            _ => &[],
+        };
+        for sid in sids {
+            if let Some(socket) = self.inner.socket(sid) {
+                socket.notify_outgoing(name, args);
+                let _ = socket.send_frames(frames);
+            }
+        }
+    }
+
+    /// Sends event `packet` to each of `sids` with an acknowledgement id, and
+    /// resolves to every answer, or fails when one has not come in `timeout`.
+    pub fn emit_with_ack(
+        &self,
+        sids: &[Sid],
+        packet: &Packet,
+        timeout: Duration,
+    ) -> AdapterFuture<Vec<AckResponse>> {
+        let name = packet.event_name().unwrap_or_default().to_owned();
+        let args = match &packet.data {
+            Some(Value::Array(a)) if !a.is_empty() => a[1..].to_vec(),
+            _ => Vec::new(),
+        };
+        let mut waiting = Vec::with_capacity(sids.len());
+        for socket in self.sockets(sids) {
+            let Ok((id, rx)) = socket.register_ack() else {
+                continue;
+            };
+            let mut own = packet.clone();
+            own.id = Some(id);
+            socket.notify_outgoing(&name, &args);
+            if socket.send_packet(&own).is_ok() {
+                waiting.push((socket, id, rx));
+            }
+        }
+        Box::pin(async move {
+            let answers = waiting
+                .into_iter()
+                .map(|(socket, id, rx)| async move { socket.await_ack(id, rx, timeout).await });
+            let mut out = Vec::new();
+            for result in futures_util::future::join_all(answers).await {
+                out.push(result?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Makes each of `sids` connected here join `rooms`.
+    pub fn join(&self, sids: &[Sid], rooms: &[Room]) {
+        for socket in self.sockets(sids) {
+            socket.join_all(rooms);
+        }
+    }
+
+    /// Disconnects each of `sids` connected here from the namespace.
+    pub fn disconnect(&self, sids: &[Sid]) {
+        for socket in self.sockets(sids) {
+            socket.disconnect();
+        }
+    }
+
+    /// Makes each of `sids` connected here leave `rooms`.
+    pub fn leave(&self, sids: &[Sid], rooms: &[Room]) {
+        for socket in self.sockets(sids) {
+            for room in rooms {
+                socket.leave(room);
+            }
+        }
+    }
+}
+
+/// An adapter's way back into its namespace on this node, for what arrives
+/// from other nodes. Holds the namespace weakly: once it is gone, every call
+/// does nothing.
+#[derive(Clone)]
+pub struct AdapterHandle {
+    ns: Weak<NsInner>,
+}
+
+impl AdapterHandle {
+    pub(crate) fn new(ns: &Arc<NsInner>) -> Self {
+        Self {
+            ns: Arc::downgrade(ns),
+        }
+    }
+
+    /// The namespace's name (empty once it is gone).
+    pub fn name(&self) -> String {
+        self.ns
+            .upgrade()
+            .map(|ns| ns.name().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Delivers `packet` to this node's sockets that `opts` selects.
+    pub fn deliver(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let Some(ns) = self.ns.upgrade() else { return };
+        let frames = encode_frames(packet);
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.deliver(&targets, packet, &frames);
+    }
+
+    /// Makes this node's sockets that `opts` selects join `rooms`.
+    pub fn join(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let Some(ns) = self.ns.upgrade() else { return };
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.join(&targets, rooms);
+    }
+
+    /// Makes this node's sockets that `opts` selects leave `rooms`.
+    pub fn leave(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let Some(ns) = self.ns.upgrade() else { return };
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.leave(&targets, rooms);
+    }
+
+    /// Disconnects this node's sockets that `opts` selects.
+    pub fn disconnect(&self, opts: &BroadcastOptions) {
+        let Some(ns) = self.ns.upgrade() else { return };
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.disconnect(&targets);
+    }
+
+    /// Runs this node's server-side handler of event `name`.
+    pub fn server_side_emit(&self, name: &str, args: &[Value]) {
+        if let Some(ns) = self.ns.upgrade() {
+            ns.run_server_side_handler(name, args);
+        }
+    }
+}
+
+impl std::fmt::Debug for AdapterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterHandle")
+            .field("ns", &self.name())
+            .finish()
+    }
+}

@@ -1,0 +1,149 @@
+//! The recovery store's background task: it makes writes durable (one flush
+//! for every write made since the last, shared with every other writer of
+//! the backend: group commit) and drops what recovery no longer needs —
+//! broadcasts past the window or beyond the buffer's size, sessions past
+//! the window. It holds the store weakly and ends when the store is gone.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use edgeio_storage::{codec, StorageError};
+
+use super::record::{KeptRecord, Offset, SessionRecord};
+use super::{window_ms, Inner};
+use crate::server::storage::now_ms;
+
+/// How often expired state is looked for.
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
+/// Entries read from storage at a time while pruning.
+const BATCH: usize = 512;
+/// Sessions looked at per pass (a pass stays short however many there are).
+const SESSIONS_PER_PASS: usize = 4096;
+/// How long an acknowledgement waits for recovery writes to be durable.
+pub(super) const FLUSH_WAIT: Duration = Duration::from_secs(10);
+
+/// Starts the task, when there is a runtime to run it on.
+pub(super) fn start(inner: &Arc<Inner>) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        tracing::debug!("no runtime: recovery upkeep not started");
+        return;
+    };
+    let (weak, kick) = (Arc::downgrade(inner), inner.kick.clone());
+    rt.spawn(run(weak, kick));
+}
+
+async fn run(weak: Weak<Inner>, kick: Arc<tokio::sync::Notify>) {
+    let mut next_prune = tokio::time::Instant::now();
+    let mut cursor: Vec<u8> = Vec::new();
+    loop {
+        tokio::select! {
+            () = kick.notified() => {}
+            () = tokio::time::sleep_until(next_prune) => {}
+        }
+        let Some(inner) = weak.upgrade() else { return };
+        inner.flush().await;
+        let over = inner.kept.load(Ordering::Acquire) > inner.config.max_buffered_packets;
+        if over || tokio::time::Instant::now() >= next_prune {
+            if let Err(e) = inner.prune(&mut cursor).await {
+                tracing::warn!(error = %e, "recovery upkeep failed");
+            }
+            next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+        }
+    }
+}
+
+impl Inner {
+    /// Makes every write counted so far durable, then says so.
+    async fn flush(&self) {
+        let written = self.written.load(Ordering::Acquire);
+        if *self.flushed.borrow() >= written {
+            return;
+        }
+        if self.durable {
+            if let Err(e) = self.packets.flush().await {
+                tracing::error!(error = %e, "recovery flush failed");
+                return;
+            }
+        }
+        self.flushed.send_if_modified(|done| {
+            let moved = *done < written;
+            *done = (*done).max(written);
+            moved
+        });
+    }
+
+    /// Drops broadcasts past the window or beyond the buffer's size (oldest
+    /// first), and a batch of the sessions past the window.
+    async fn prune(&self, cursor: &mut Vec<u8>) -> Result<(), StorageError> {
+        self.load().await?;
+        let now = now_ms();
+        let window = window_ms(self.config);
+        let mut len = self.packets.len().await?;
+        let mut below = None;
+        'packets: loop {
+            let batch = self.packets.raw().range_from(&[], BATCH).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for (key, value) in batch {
+                let expired = codec::decode::<KeptRecord>(&value)
+                    .map(|k| now.saturating_sub(k.at_ms) >= window)
+                    .unwrap_or(true);
+                let over = len > self.config.max_buffered_packets;
+                if !(expired || over) {
+                    break 'packets;
+                }
+                self.packets.raw().remove(&key).await?;
+                len -= 1;
+                if over {
+                    below = Offset::from_key(&key).map(Offset::next);
+                }
+            }
+        }
+        self.kept.store(len, Ordering::Release);
+        if let Some(below) = below {
+            if let Ok(mut p) = self.pruned_below.lock() {
+                *p = (*p).max(below);
+            }
+            self.meta.set("pruned_below", &below).await?;
+        }
+        self.prune_sessions(cursor, now, window).await
+    }
+
+    async fn prune_sessions(
+        &self,
+        cursor: &mut Vec<u8>,
+        now: u64,
+        window: u64,
+    ) -> Result<(), StorageError> {
+        let batch = self
+            .sessions
+            .raw()
+            .range_from(cursor, SESSIONS_PER_PASS)
+            .await?;
+        let full = batch.len() == SESSIONS_PER_PASS;
+        for (key, value) in &batch {
+            let left_at = match codec::decode::<SessionRecord>(value) {
+                Ok(s) => match s.left_at_ms {
+                    Some(at) => Some(at),
+                    None if s.boot != self.boot => Some(self.opened_at_ms),
+                    None => None,
+                },
+                Err(_) => Some(0), // unreadable: nothing can restore it
+            };
+            if left_at.is_some_and(|at| now.saturating_sub(at) >= window) {
+                self.sessions.raw().remove(key).await?;
+            }
+        }
+        *cursor = match batch.last() {
+            Some((key, _)) if full => {
+                let mut next = key.clone();
+                next.push(0);
+                next
+            }
+            _ => Vec::new(),
+        };
+        Ok(())
+    }
+}
