@@ -9,7 +9,9 @@ mod kv;
 
 use std::sync::Arc;
 
-use edgeio_storage::{LocalEventStore, MemoryStoreFactory, StoreFactory};
+use edgeio_storage::{
+    open, Backend as Kind, LocalEventStore, MemoryStoreFactory, StorageConfig, StoreFactory,
+};
 
 /// A backend under test; `_dir` keeps a temporary data directory alive.
 pub struct Backend {
@@ -22,11 +24,27 @@ pub struct Backend {
 pub async fn backends() -> Vec<Backend> {
     let memory: Arc<dyn StoreFactory> =
         Arc::new(MemoryStoreFactory::new(LocalEventStore::new("node-a")));
-    vec![Backend {
-        name: "memory",
-        factory: memory,
-        _dir: None,
-    }]
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let sled = open(StorageConfig {
+        backend: Kind::Sled {
+            dir: dir.path().join("data"),
+        },
+        node_id: Some("node-a".into()),
+    })
+    .await
+    .expect("sled opens");
+    vec![
+        Backend {
+            name: "memory",
+            factory: memory,
+            _dir: None,
+        },
+        Backend {
+            name: "sled",
+            factory: sled,
+            _dir: Some(dir),
+        },
+    ]
 }
 
 // Each module's tests loop over `backends()` and pass the backend's name
