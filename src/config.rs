@@ -2,13 +2,15 @@
 //! `PORT` is honoured when no listen address is given.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use edgeio_storage::{Backend, StorageConfig};
 
 use crate::engine::{CookieConfig, CorsConfig, EngineConfig, TransportKind};
 use crate::protocol::Limits;
-use crate::server::IoConfig;
+use crate::server::{IoConfig, RecoveryConfig};
 
 /// edgeio: a Socket.IO-compatible real-time server.
 #[derive(Debug, Clone, Parser)]
@@ -123,6 +125,35 @@ pub struct Cli {
     )]
     pub ack_timeout: u64,
 
+    /// Where sessions, kept broadcasts and application data live: sled (on
+    /// disk, in --data-dir) or memory (gone with the process).
+    #[arg(long, env = "EDGEIO_STORE", default_value = "sled", value_parser = ["sled", "memory"])]
+    pub store: String,
+
+    /// The data directory of --store sled (one edgeio process at a time).
+    #[arg(
+        long,
+        env = "EDGEIO_DATA_DIR",
+        default_value = "./data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Seconds a disconnected client may take to come back and recover its
+    /// session, rooms and missed broadcasts; 0 turns recovery off.
+    #[arg(
+        long,
+        env = "EDGEIO_RECOVERY_WINDOW",
+        default_value_t = 120,
+        value_name = "SECS"
+    )]
+    pub recovery_window: u64,
+
+    /// This node's id [default: generated once and kept in the data
+    /// directory; with --store memory, new at every start].
+    #[arg(long, env = "EDGEIO_NODE_ID", value_name = "ID")]
+    pub node_id: Option<String>,
+
     /// The application to run.
     #[arg(long, env = "EDGEIO_APP", default_value = "echo", value_parser = clap::builder::PossibleValuesParser::new(crate::apps::NAMES))]
     pub app: String,
@@ -154,7 +185,8 @@ impl Cli {
         Ok(SocketAddr::from(([127, 0, 0, 1], port)))
     }
 
-    /// The Socket.IO settings these flags describe.
+    /// The Socket.IO settings these flags describe (the storage is opened
+    /// apart, and set by the caller).
     pub fn io_config(&self) -> IoConfig {
         IoConfig {
             connect_timeout: Duration::from_millis(self.connect_timeout),
@@ -163,7 +195,25 @@ impl Cli {
                 max_len: self.max_payload,
                 ..Limits::default()
             },
+            recovery: (self.recovery_window > 0).then(|| RecoveryConfig {
+                max_disconnection_duration: Duration::from_secs(self.recovery_window),
+                ..RecoveryConfig::default()
+            }),
             ..IoConfig::default()
+        }
+    }
+
+    /// The storage these flags describe.
+    pub fn storage_config(&self) -> StorageConfig {
+        let backend = match self.store.as_str() {
+            "memory" => Backend::Memory,
+            _ => Backend::Sled {
+                dir: self.data_dir.clone(),
+            },
+        };
+        StorageConfig {
+            backend,
+            node_id: self.node_id.clone(),
         }
     }
 
@@ -250,6 +300,47 @@ mod tests {
             cli.listen_addr(Some("4123")),
             Ok("127.0.0.1:9".parse().expect("addr"))
         );
+    }
+
+    #[test]
+    fn storage_and_recovery_flags() {
+        let cli = Cli::try_parse_from(["edgeio"]).expect("valid");
+        assert!(matches!(
+            cli.storage_config().backend,
+            Backend::Sled { dir } if dir == std::path::Path::new("./data")
+        ));
+        let recovery = cli.io_config().recovery.expect("on by default");
+        assert_eq!(
+            recovery.max_disconnection_duration,
+            Duration::from_secs(120)
+        );
+        let cli = Cli::try_parse_from([
+            "edgeio",
+            "--store",
+            "memory",
+            "--recovery-window",
+            "0",
+            "--node-id",
+            "n1",
+        ])
+        .expect("valid");
+        let storage = cli.storage_config();
+        assert!(matches!(storage.backend, Backend::Memory));
+        assert_eq!(storage.node_id.as_deref(), Some("n1"));
+        assert!(cli.io_config().recovery.is_none(), "0 turns recovery off");
+        let cli = Cli::try_parse_from(["edgeio", "--data-dir", "/tmp/x", "--recovery-window", "5"])
+            .expect("valid");
+        assert!(matches!(
+            cli.storage_config().backend,
+            Backend::Sled { dir } if dir == std::path::Path::new("/tmp/x")
+        ));
+        assert_eq!(
+            cli.io_config()
+                .recovery
+                .map(|r| r.max_disconnection_duration),
+            Some(Duration::from_secs(5))
+        );
+        assert!(Cli::try_parse_from(["edgeio", "--store", "redis"]).is_err());
     }
 
     #[test]

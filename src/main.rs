@@ -8,6 +8,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use edgeio::config::Cli;
+use edgeio::server::{IoConfig, ServerStorage};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,7 +19,24 @@ async fn main() -> anyhow::Result<()> {
         .listen_addr(std::env::var("PORT").ok().as_deref())
         .map_err(|e| anyhow!(e))?;
     let config = cli.engine_config().map_err(|e| anyhow!(e))?;
-    let handler = edgeio::apps::build(&cli.app, cli.io_config())
+    let factory = edgeio_storage::open(cli.storage_config())
+        .await
+        .context("cannot open the storage")?;
+    let storage = ServerStorage::open(factory.clone())
+        .await
+        .context("cannot read the server's state from the storage")?;
+    tracing::info!(
+        store = %cli.store,
+        durable = factory.is_durable(),
+        node_id = %factory.event_store().node_id(),
+        boot = storage.boot(),
+        "storage open"
+    );
+    let io_config = IoConfig {
+        storage: Some(storage),
+        ..cli.io_config()
+    };
+    let handler = edgeio::apps::build(&cli.app, io_config)
         .ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
     let engine = edgeio::Engine::new(config, handler);
 
@@ -30,6 +48,8 @@ async fn main() -> anyhow::Result<()> {
         "edgeio listening"
     );
     edgeio::serve(listener, engine, edgeio::shutdown::signal()).await;
+    // Everything written is flushed and the data directory released.
+    factory.shutdown().await.context("storage shutdown")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -9,7 +9,7 @@ mod sio_client;
 
 use sio_client::{join, next_text, send, Ws};
 
-struct Server(Child);
+struct Server(Child, #[allow(dead_code)] tempfile::TempDir);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -23,8 +23,10 @@ fn start() -> (Server, SocketAddr) {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
+    let data = tempfile::tempdir().expect("a data directory");
     let child = Command::new(env!("CARGO_BIN_EXE_edgeio"))
         .args(["--app", "loadtest"])
+        .env("EDGEIO_DATA_DIR", data.path())
         .env("PORT", port.to_string())
         .env_remove("EDGEIO_LISTEN")
         .stdout(Stdio::null())
@@ -37,7 +39,7 @@ fn start() -> (Server, SocketAddr) {
         assert!(Instant::now() < deadline, "edgeio did not listen on {addr}");
         std::thread::sleep(Duration::from_millis(20));
     }
-    (Server(child), addr)
+    (Server(child, data), addr)
 }
 
 async fn client(addr: SocketAddr) -> Ws {
@@ -64,5 +66,10 @@ async fn echo_join_and_bcast_behave_as_the_harness_expects() {
         "438[]",
         "the sender only gets its ack"
     );
-    assert_eq!(next_text(&mut member).await, r#"42["bcast","hello room"]"#);
+    // Recovery is on by default: a broadcast carries its offset last.
+    let frame = next_text(&mut member).await;
+    let args: serde_json::Value = serde_json::from_str(&frame[2..]).expect("JSON");
+    assert_eq!(args[0], "bcast", "{frame}");
+    assert_eq!(args[1], "hello room", "{frame}");
+    assert!(args[2].is_string(), "an offset: {frame}");
 }

@@ -14,8 +14,9 @@ fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-/// Kills the server if a test fails before stopping it.
-struct Server(Child);
+/// Kills the server if a test fails before stopping it; its data
+/// directory (the default sled store) goes with it.
+struct Server(Child, #[allow(dead_code)] tempfile::TempDir);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -25,8 +26,10 @@ impl Drop for Server {
 }
 
 fn start(args: &[&str], envs: &[(&str, String)]) -> Server {
+    let data = tempfile::tempdir().expect("a data directory");
     let mut cmd = Command::new(BIN);
     cmd.args(args)
+        .env("EDGEIO_DATA_DIR", data.path())
         .env_remove("EDGEIO_LISTEN")
         .env_remove("PORT")
         .stdout(Stdio::null())
@@ -34,7 +37,7 @@ fn start(args: &[&str], envs: &[(&str, String)]) -> Server {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    Server(cmd.spawn().expect("start edgeio"))
+    Server(cmd.spawn().expect("start edgeio"), data)
 }
 
 fn wait_until_listening(addr: SocketAddr) {
@@ -179,4 +182,46 @@ fn sigterm_closes_sessions_and_exits_cleanly() {
         }
     }
     assert!(log.contains("SIGTERM received"), "log:\n{log}");
+}
+
+#[test]
+fn a_data_directory_in_use_is_refused_and_the_node_id_is_kept() {
+    let first = free_port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], first));
+    let mut server = start(&["--listen", &addr.to_string()], &[]);
+    wait_until_listening(addr);
+    let dir = server.1.path().to_owned();
+    let node_id = std::fs::read_to_string(dir.join("node-id")).expect("node id kept");
+    assert!(!node_id.trim().is_empty());
+
+    // A second process on the same directory stops at once, saying why.
+    let second = free_port().to_string();
+    let out = Command::new(BIN)
+        .args(["--listen", &format!("127.0.0.1:{second}")])
+        .env("EDGEIO_DATA_DIR", &dir)
+        .env_remove("EDGEIO_LISTEN")
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "a second edgeio must not start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another edgeio process"), "{err}");
+
+    // Once the first has stopped (killed: the lock goes with the process),
+    // the directory opens again, with the same node id.
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let again = free_port();
+    let mut restarted = Command::new(BIN)
+        .args(["--listen", &format!("127.0.0.1:{again}")])
+        .env("EDGEIO_DATA_DIR", &dir)
+        .env_remove("EDGEIO_LISTEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("restart");
+    wait_until_listening(SocketAddr::from(([127, 0, 0, 1], again)));
+    let _ = restarted.kill();
+    let _ = restarted.wait();
+    let kept = std::fs::read_to_string(dir.join("node-id")).expect("node id");
+    assert_eq!(kept, node_id, "the node id survives a restart");
 }

@@ -70,6 +70,8 @@ fn start_server(scenario: &str, extra: &[&str]) -> (Killed, SocketAddr, PathBuf)
             "/engine.io/",
             "--app",
             "echo",
+            "--store",
+            "memory",
         ];
         args.extend_from_slice(extra);
         let mut server = Killed(

@@ -2,7 +2,8 @@
 //! suite expects. Namespaces `/` and `/custom`; on connect, `auth` is emitted
 //! with the handshake's auth payload; `message` is answered with
 //! `message-back` and the same arguments (binary included);
-//! `message-with-ack` is acknowledged with its arguments.
+//! `message-with-ack` is acknowledged with its arguments. Recovery is off
+//! whatever `--recovery-window` says (the suite checks the CONNECT answer).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +11,14 @@ use std::time::Duration;
 use crate::engine::EngineHandler;
 use crate::server::{Io, IoConfig, Namespace};
 
-/// Builds the application.
+/// Builds the application. Connection-state recovery is always off: the
+/// suite expects a CONNECT answer holding the `sid` alone, and recovery adds
+/// a `pid` to it.
 pub fn build(config: IoConfig) -> Arc<dyn EngineHandler> {
-    let io = Io::new(config);
+    let io = Io::new(IoConfig {
+        recovery: None,
+        ..config
+    });
     serve(&io.of("/"));
     serve(&io.of("/custom"));
     io.engine_handler()

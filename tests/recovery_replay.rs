@@ -1,0 +1,138 @@
+//! Connection-state recovery over real WebSocket clients speaking raw
+//! Socket.IO frames: a restored client gets every broadcast it missed, in
+//! order, even more than its outgoing queue holds — without being
+//! disconnected for it — and a client that never saw an offset is restored
+//! from where it connected.
+
+mod sio_client;
+
+use std::time::Duration;
+
+use edgeio::engine::{Engine, EngineConfig};
+use edgeio::server::{Io, IoConfig, RecoveryConfig};
+use serde_json::Value;
+use sio_client::{join, next_text, Ws};
+
+/// Packets one session may have queued: far fewer than will be missed.
+const QUEUE: usize = 16;
+const MISSED: usize = 200;
+
+async fn serve(io: &Io) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let config = EngineConfig {
+        max_buffered_packets: QUEUE,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(config, io.engine_handler());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(edgeio::serve(listener, engine, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+fn recovering_io() -> Io {
+    let io = Io::new(IoConfig {
+        recovery: Some(RecoveryConfig {
+            max_disconnection_duration: Duration::from_secs(60),
+            max_buffered_packets: 10_000,
+        }),
+        ..IoConfig::default()
+    });
+    io.main().on_connection(|socket| socket.join("r"));
+    io
+}
+
+fn json_of(frame: &str) -> Value {
+    let start = frame.find(['{', '[']).expect("JSON in the frame");
+    serde_json::from_str(&frame[start..]).expect("JSON")
+}
+
+/// Waits until the server has seen the client leave.
+async fn until_gone(io: &Io) {
+    for _ in 0..200 {
+        if io.main().socket_count() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the server never saw the client leave");
+}
+
+/// Reads `n` `tick` events and returns their numbers and the last offset.
+async fn ticks(ws: &mut Ws, n: usize) -> (Vec<u64>, String) {
+    let mut got = Vec::with_capacity(n);
+    let mut offset = String::new();
+    while got.len() < n {
+        let frame = next_text(ws).await;
+        let v = json_of(&frame);
+        assert_eq!(v[0], "tick", "unexpected frame {frame}");
+        got.push(v[1].as_u64().expect("a number"));
+        offset = v[2].as_str().expect("an offset").to_owned();
+    }
+    (got, offset)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_client_gets_more_missed_packets_than_its_queue_holds_in_order() {
+    let io = recovering_io();
+    let (addr, stop) = serve(&io).await;
+    let (mut ws, answer) = join(addr, "", "").await;
+    let first = json_of(&answer);
+    let (sid, pid) = (first["sid"].clone(), first["pid"].clone());
+    io.main().to("r").emit("tick", 0).expect("emit");
+    let (_, offset) = ticks(&mut ws, 1).await;
+    drop(ws);
+    until_gone(&io).await;
+
+    for n in 1..=MISSED as u64 {
+        io.main().to("r").emit("tick", n).expect("emit");
+    }
+    let auth = serde_json::json!({ "pid": pid, "offset": offset }).to_string();
+    let (mut ws, answer) = join(addr, "", &auth).await;
+    assert_eq!(json_of(&answer)["sid"], sid, "the same socket id: {answer}");
+    let (got, _) = ticks(&mut ws, MISSED).await;
+    assert_eq!(got, (1..=MISSED as u64).collect::<Vec<_>>());
+    // Still connected, and what is sent now comes after the replay.
+    io.main().to("r").emit("tick", 1000).expect("emit");
+    assert_eq!(ticks(&mut ws, 1).await.0, vec![1000]);
+    assert_eq!(io.main().socket_count(), 1);
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_without_an_offset_is_restored_from_where_it_connected() {
+    let io = recovering_io();
+    let (addr, stop) = serve(&io).await;
+    io.main()
+        .to("r")
+        .emit("tick", 0)
+        .expect("before it connected");
+    let (ws, answer) = join(addr, "", "").await;
+    let first = json_of(&answer);
+    drop(ws);
+    until_gone(&io).await;
+    for n in 1..=3 {
+        io.main().to("r").emit("tick", n).expect("emit");
+    }
+    io.main()
+        .to("elsewhere")
+        .emit("tick", 99)
+        .expect("not its room");
+    let auth = serde_json::json!({ "pid": first["pid"] }).to_string();
+    let (mut ws, answer) = join(addr, "", &auth).await;
+    assert_eq!(json_of(&answer)["sid"], first["sid"], "restored: {answer}");
+    assert_eq!(ticks(&mut ws, 3).await.0, vec![1, 2, 3]);
+    let rooms: Vec<String> = io
+        .main()
+        .socket(first["sid"].as_str().expect("sid"))
+        .expect("in")
+        .rooms()
+        .into_iter()
+        .collect();
+    assert!(rooms.contains(&"r".to_owned()), "room kept: {rooms:?}");
+    let _ = stop.send(());
+}
