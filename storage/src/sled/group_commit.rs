@@ -5,29 +5,30 @@
 //! so at most one flush is in progress and every waiter of a flush is released
 //! together, with that flush's result.
 //!
-//! Flushes are numbered 1, 2, … in the order they start. A caller arriving
-//! when flush `n` is the last one started needs flush `n + 1` (the running one
-//! may have begun before its write). Completion is published on a
-//! `tokio::sync::watch` channel.
+//! A caller registers a one-shot reply in the list of the *next* flush; the
+//! flusher thread takes the whole list when it starts a flush, so exactly
+//! the callers that arrived before that flush started get its result, and
+//! nobody waiting for a later flush is woken early.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 use crate::error::{Result, StorageError};
 
 /// The blocking flush a [`GroupCommit`] shares (sled's `Db::flush`).
 pub type FlushFn = dyn Fn() -> Result<()> + Send + Sync;
 
+/// What one flush tells its waiters: `Err` holds the failure's message.
+type Outcome = std::result::Result<(), Arc<str>>;
+
 /// Shares one flush among every writer waiting at the time.
 pub struct GroupCommit {
     /// Makes everything written so far durable; blocking.
     flush: Box<FlushFn>,
-    /// Who runs the next flush, and whether one is needed.
+    /// Who waits for the next flush, and whether a flusher runs.
     state: Mutex<State>,
-    /// What the flushes that ended so far achieved.
-    done: watch::Sender<Progress>,
     /// Flushes run so far (for tests and benches: the sharing shows here).
     flushes: AtomicU64,
 }
@@ -35,23 +36,10 @@ pub struct GroupCommit {
 /// The flusher's schedule, behind the mutex.
 #[derive(Default)]
 struct State {
-    /// The number of the last flush started.
-    started: u64,
-    /// A caller waits for a flush that has not started yet.
-    pending: bool,
-    /// A thread is running flushes (it looks at `pending` before it stops).
+    /// The callers of the next flush (none has started since they came).
+    next: Vec<oneshot::Sender<Outcome>>,
+    /// A thread is running flushes (it looks at `next` before it stops).
     running: bool,
-}
-
-/// Published after every flush.
-#[derive(Clone, Default)]
-struct Progress {
-    /// The number of the last flush that ended.
-    completed: u64,
-    /// The number of the last flush that succeeded.
-    last_ok: u64,
-    /// The error of the last flush that failed.
-    last_err: Option<Arc<str>>,
 }
 
 impl GroupCommit {
@@ -60,19 +48,17 @@ impl GroupCommit {
         Arc::new(Self {
             flush: Box::new(flush),
             state: Mutex::default(),
-            done: watch::Sender::new(Progress::default()),
             flushes: AtomicU64::new(0),
         })
     }
 
-    /// Returns once a flush that started after this call has ended: `Ok`
-    /// when it (or a later one) succeeded, else the flush's error. Needs a
-    /// tokio runtime (the flush runs on its blocking pool).
+    /// Returns once a flush that started after this call has ended, with
+    /// that flush's result. Needs a tokio runtime (the flush runs on its
+    /// blocking pool).
     pub async fn commit(self: &Arc<Self>) -> Result<()> {
-        let mut done = self.done.subscribe();
-        let target = {
-            let mut state = self.lock()?;
-            state.pending = true;
+        let (reply, outcome) = oneshot::channel();
+        {
+            let mut state = self.lock();
             if !state.running {
                 let runtime = tokio::runtime::Handle::try_current()
                     .map_err(|e| StorageError::Backend(format!("group commit: {e}")))?;
@@ -80,18 +66,13 @@ impl GroupCommit {
                 let this = Arc::clone(self);
                 drop(runtime.spawn_blocking(move || this.run_flushes()));
             }
-            state.started + 1
-        };
-        let progress = done
-            .wait_for(|p| p.completed >= target)
-            .await
-            .map_err(|_| StorageError::ShutDown)?
-            .clone();
-        if progress.last_ok >= target {
-            Ok(())
-        } else {
-            let reason = progress.last_err.as_deref().unwrap_or("flush failed");
-            Err(StorageError::Backend(format!("flush: {reason}")))
+            state.next.push(reply);
+        }
+        match outcome.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(StorageError::Backend(format!("flush: {reason}"))),
+            // The flusher thread died (a panic in the flush) before replying.
+            Err(_) => Err(StorageError::Backend("flush: flusher stopped".into())),
         }
     }
 
@@ -100,48 +81,46 @@ impl GroupCommit {
         self.flushes.load(Ordering::Relaxed)
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        self.state
-            .lock()
-            .map_err(|_| StorageError::Backend("group commit: lock poisoned".into()))
+    /// The state; a panic elsewhere cannot leave it half-changed (a list
+    /// and a flag), so a poisoned lock is used as it is.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The flusher thread: one flush after another while callers wait.
     fn run_flushes(&self) {
+        let _running = Running(self);
         loop {
-            let number = match self.lock() {
-                Ok(mut state) if state.pending => {
-                    state.pending = false;
-                    state.started += 1;
-                    state.started
-                }
-                Ok(mut state) => {
+            let waiters = {
+                let mut state = self.lock();
+                if state.next.is_empty() {
                     state.running = false;
                     return;
                 }
-                Err(e) => {
-                    // Poisoned: nobody can schedule again; fail every waiter.
-                    self.publish(u64::MAX, Err(e));
-                    return;
-                }
+                std::mem::take(&mut state.next)
             };
-            let result = (self.flush)();
+            let outcome: Outcome = (self.flush)().map_err(|e| {
+                tracing::warn!(error = %e, "storage flush failed");
+                e.to_string().into()
+            });
             self.flushes.fetch_add(1, Ordering::Relaxed);
-            self.publish(number, result);
+            for waiter in waiters {
+                // A waiter that gave up (dropped its future) needs no reply.
+                drop(waiter.send(outcome.clone()));
+            }
         }
     }
+}
 
-    fn publish(&self, number: u64, result: Result<()>) {
-        self.done.send_modify(|p| {
-            p.completed = number;
-            match result {
-                Ok(()) => p.last_ok = number,
-                Err(e) => {
-                    tracing::warn!(flush = number, error = %e, "storage flush failed");
-                    p.last_err = Some(e.to_string().into());
-                }
-            }
-        });
+/// Lets another flusher start when this one dies in a panicking flush (its
+/// waiters' replies are dropped with it: they fail, and nobody hangs).
+struct Running<'a>(&'a GroupCommit);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().running = false;
+        }
     }
 }
 
@@ -225,6 +204,20 @@ mod tests {
         }
         fail.store(false, Ordering::SeqCst);
         gc.commit().await.expect("the next flush succeeds");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_flush_fails_its_waiters_and_the_next_commit_flushes_again() {
+        let panics = Arc::new(AtomicBool::new(true));
+        let flag = panics.clone();
+        let gc = GroupCommit::new(move || {
+            assert!(!flag.swap(false, Ordering::SeqCst), "flush panics once");
+            Ok(())
+        });
+        let err = gc.commit().await.expect_err("the flusher panicked");
+        assert!(err.to_string().contains("flusher stopped"), "{err}");
+        gc.commit().await.expect("a new flusher runs");
+        assert!(!panics.load(Ordering::SeqCst));
     }
 
     #[tokio::test]
