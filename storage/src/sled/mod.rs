@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
@@ -51,6 +51,8 @@ pub const META: &str = "__meta";
 pub const FORMAT_KEY: &[u8] = b"format";
 /// The sled database's directory inside the data directory.
 const DB_DIR: &str = "db";
+/// How long an open waits for sled's own file lock (see [`open_db`]).
+const SLED_LOCK_WAIT: Duration = Duration::from_secs(2);
 /// How often the background task flushes.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
@@ -90,11 +92,7 @@ impl SledStoreFactory {
     /// Opens the database in a directory already locked by `lock`.
     pub fn open_locked(lock: DirLock, events: Arc<dyn EventStore>) -> Result<Self> {
         let dir = lock.dir().to_owned();
-        let db = sled::Config::new()
-            .path(dir.join(DB_DIR))
-            .flush_every_ms(None)
-            .open()
-            .map_err(backend)?;
+        let db = open_db(&dir.join(DB_DIR))?;
         check_format(&db)?;
         let slot: DbSlot = Arc::new(RwLock::new(Some(db)));
         let flushed = slot.clone();
@@ -218,6 +216,26 @@ impl SledStoreFactory {
             Ok(mut lock) => lock.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         });
+    }
+}
+
+/// Opens sled at `path`, our directory lock held. sled locks its own file
+/// too, and after a close in this process its thread pool may hold that
+/// file for a moment longer (it writes buffers and truncates segments off
+/// the caller's thread). Holding our lock, only such a remnant can have it,
+/// so a busy sled lock is waited for, up to [`SLED_LOCK_WAIT`].
+fn open_db(path: &Path) -> Result<sled::Db> {
+    let deadline = Instant::now() + SLED_LOCK_WAIT;
+    loop {
+        match sled::Config::new().path(path).flush_every_ms(None).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            opened => return opened.map_err(backend),
+        }
     }
 }
 
