@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use edgeio_storage::{Claim, StoreFactory};
+use edgeio_storage::{open, Backend, Claim, StorageConfig, StoreFactory};
 
 use crate::backends;
 
@@ -119,7 +119,6 @@ async fn stores_of_different_names_are_apart() {
 /// For a durable backend: a claim acknowledged as [`Claim::First`] is
 /// still taken after the factory is shut down and reopened on the same
 /// directory. `open` opens the backend's factory on a directory.
-#[allow(dead_code)] // called from the durable backends' tests as they land
 pub async fn idempotency_survives_reopen<F, Fut>(name: &str, open: F)
 where
     F: Fn(PathBuf) -> Fut,
@@ -144,4 +143,17 @@ where
         "{name}"
     );
     reopened.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_on_sled_survives_a_restart() {
+    idempotency_survives_reopen("sled", |dir| async move {
+        open(StorageConfig {
+            backend: Backend::Sled { dir },
+            node_id: None,
+        })
+        .await
+        .expect("sled opens")
+    })
+    .await;
 }
