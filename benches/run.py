@@ -12,6 +12,8 @@ Loopback only; every run is bounded in count and time.
 """
 
 import argparse
+import shutil
+import tempfile
 import datetime
 import json
 import os
@@ -54,10 +56,18 @@ def pinned(core, cmd):
     return (["taskset", "-c", core] + cmd) if core else cmd
 
 
-# name -> (command, protocol, transports it serves)
+EDGEIO = os.path.join(ROOT, "target/release/edgeio")
+
+# name -> (command, protocol, transports it serves). "{data}" in a command is
+# replaced by a fresh data directory for each start. The peers are compared
+# with edgeio on its lightest settings (in memory, no recovery), as they keep
+# nothing either; edgeio-sled is edgeio as the binary runs by default (sled,
+# recovery on), compared with edgeio alone.
 SERVERS = {
-    "edgeio": ([os.path.join(ROOT, "target/release/edgeio"), "--app", "loadtest"],
+    "edgeio": ([EDGEIO, "--app", "loadtest", "--store", "memory", "--recovery-window", "0"],
                "sio", ("websocket", "polling")),
+    "edgeio-sled": ([EDGEIO, "--app", "loadtest", "--store", "sled", "--data-dir", "{data}"],
+                    "sio", ("websocket",)),
     "socketioxide": ([os.path.join(BENCH_TARGET, "release/peer-socketioxide")],
                      "sio", ("websocket", "polling")),
     "node": (["node", os.path.join(ROOT, "benches/peers/node/server.js")],
@@ -103,6 +113,8 @@ class Server:
         self.name = name
         cmd, self.proto, self.transports = SERVERS[name]
         self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="edgeio-bench-")
+        cmd = [self.data if part == "{data}" else part for part in cmd]
         env = dict(os.environ, PORT=str(self.port), RUST_LOG="warn", NODE_ENV="production")
         started = time.monotonic()
         self.proc = subprocess.Popen(pinned(SERVER_CORE, cmd), env=env, cwd=ROOT,
@@ -123,6 +135,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(self.data, ignore_errors=True)
 
 
 def scenarios(quick):
@@ -300,8 +313,49 @@ def target_lines(values):
     return out
 
 
+# edgeio configurations measured against edgeio itself, not as peers.
+VARIANTS = ("edgeio-sled",)
+
+# The storage issue's aims: edgeio with sled and recovery on against edgeio in
+# memory without recovery, on the same figures.
+STORAGE_TARGETS = [
+    ("echo acked msgs per server-core-second", 0.7),
+    ("echo acked msgs/s (wall clock)", 0.7),
+    ("fan-out deliveries per server-core-second", 0.7),
+    ("fan-out deliveries/s (wall clock)", 0.7),
+]
+
+
+def storage_lines(results):
+    """edgeio-sled against edgeio (memory, recovery off)."""
+    if "edgeio-sled" not in results or "edgeio" not in results:
+        return []
+    out = ["", "## Storage: sled with recovery on against memory with recovery off", "",
+           "`edgeio --app loadtest` as it runs by default (`--store sled`, recovery on for 120 s: every "
+           "broadcast kept on disk, every acknowledgement sent once the recovery writes before it are "
+           "flushed) against `--store memory --recovery-window 0`, in the same run.", "",
+           "| figure | sled, recovery on | memory, recovery off | ratio | aim | met? |",
+           "|---|---|---|---|---|---|"]
+    for label, aim in STORAGE_TARGETS:
+        scen, get, higher = next((sc, g, h) for l, sc, g, h, _u in FIGURES if l == label)
+        sled = get(results["edgeio-sled"].get(scen, []))
+        mem = get(results["edgeio"].get(scen, []))
+        if sled is None or not mem:
+            out.append(f"| {label} | {fmt(sled)} | {fmt(mem)} | — | ≥ {aim}× | not measured |")
+            continue
+        r = sled / mem if higher else mem / sled
+        met = "yes" if r >= aim else f"no: {r / aim:.0%} of the aim"
+        out.append(f"| {label} | {fmt(sled)} | {fmt(mem)} | {r:.2f}× | ≥ {aim}× | {met} |")
+    for label in ("echo p99 latency (ms)", "fan-out delivery lag p99 (ms)", "fan-out lost deliveries"):
+        scen, get = next((sc, g) for l, sc, g, _h, _u in FIGURES if l == label)
+        sled = get(results["edgeio-sled"].get(scen, []))
+        mem = get(results["edgeio"].get(scen, []))
+        out.append(f"| {label} | {fmt(sled)} | {fmt(mem)} | — | — | — |")
+    return out
+
+
 def write_markdown(results, runs, quick, path):
-    peers = [n for n in SERVERS if n != "edgeio" and n in results]
+    peers = [n for n in SERVERS if n != "edgeio" and n not in VARIANTS and n in results]
     names = ["edgeio"] + peers
     lines = [
         "# BENCHMARKS",
@@ -330,7 +384,7 @@ def write_markdown(results, runs, quick, path):
               "payloads; fan-out = 500 receivers in room `r`, one sender emitting `bcast` with 8 in "
               "flight; idle = 1000 handshaken WebSocket clients; polling = echo with 20 long-polling "
               "clients × 4 in flight; cold start = process start to first successful handshake.", ""]
-    lines += target_lines(values) + [""]
+    lines += target_lines(values) + storage_lines(results) + [""]
     # The hand-written profile notes below the table survive a new run.
     notes = ""
     if os.path.exists(path):

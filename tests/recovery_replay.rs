@@ -8,10 +8,10 @@ mod sio_client;
 
 use std::time::Duration;
 
-use edgeio::engine::{Engine, EngineConfig};
+use edgeio::engine::EngineConfig;
 use edgeio::server::{Io, IoConfig, RecoveryConfig};
 use serde_json::Value;
-use sio_client::{join, next_text, Ws};
+use sio_client::{join, next_text, serve_with, Ws};
 
 /// Packets one session may have queued: far fewer than will be missed.
 const QUEUE: usize = 16;
@@ -22,16 +22,7 @@ async fn serve(io: &Io) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<(
         max_buffered_packets: QUEUE,
         ..EngineConfig::default()
     };
-    let engine = Engine::new(config, io.engine_handler());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(edgeio::serve(listener, engine, async {
-        let _ = stopped.await;
-    }));
-    (addr, stop)
+    serve_with(io, config).await
 }
 
 fn recovering_io() -> Io {

@@ -19,7 +19,16 @@ pub const LIMIT: Duration = Duration::from_secs(10);
 
 /// Serves `io` on 127.0.0.1:0; the sender stops the server.
 pub async fn serve(io: &Io) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let engine = Engine::new(EngineConfig::default(), io.engine_handler());
+    serve_with(io, EngineConfig::default()).await
+}
+
+/// Serves `io` with engine settings `config` on 127.0.0.1:0; the sender
+/// stops the server.
+pub async fn serve_with(
+    io: &Io,
+    config: EngineConfig,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let engine = Engine::new(config, io.engine_handler());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
