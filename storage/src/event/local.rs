@@ -372,6 +372,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_hub_forgets_dropped_and_shut_down_nodes() {
+        let a = LocalEventStore::new("a");
+        let (b, c) = (a.peer("b"), a.peer("c"));
+        let attached = || lock(&a.hub.nodes).len();
+        assert_eq!(attached(), 3);
+        drop(b);
+        a.publish(EventType::Join, vec![]).await.expect("publish");
+        assert_eq!(attached(), 2, "a dropped node is pruned");
+        c.shutdown().await.expect("shutdown");
+        assert_eq!(attached(), 1, "a shut-down node leaves");
+        assert!(!a.is_shut_down());
+    }
+
+    #[tokio::test]
     async fn unsubscribe_stops_delivery_in_both_modes() {
         for mode in [EventStoreMode::MultiChannel, EventStoreMode::SingleChannel] {
             let a = LocalEventStore::with_mode("a", mode);
