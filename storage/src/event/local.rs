@@ -42,8 +42,17 @@ impl Hub {
         nodes
             .iter()
             .filter_map(Weak::upgrade)
-            .filter(|n| n.node_id != node_id && !n.is_shut_down())
+            .filter(|n| n.hears(node_id))
             .collect()
+    }
+
+    /// True when a live node other than those called `node_id` is attached
+    /// (without collecting them: a lone publisher asks on every publish).
+    fn has_other(&self, node_id: &str) -> bool {
+        lock(&self.nodes)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .any(|n| n.hears(node_id))
     }
 }
 
@@ -158,6 +167,11 @@ impl LocalEventStore {
         self.shut.load(Ordering::Acquire)
     }
 
+    /// True when this node takes what a node called `publisher` publishes.
+    fn hears(&self, publisher: &str) -> bool {
+        self.node_id != publisher && !self.is_shut_down()
+    }
+
     /// Calls this node's listeners of `message`'s type, unlocked.
     fn deliver(&self, message: &EventMessage) {
         if self.is_shut_down() {
@@ -189,7 +203,7 @@ impl EventStore for LocalEventStore {
     }
 
     fn has_peers(&self) -> bool {
-        !self.hub.others(&self.node_id).is_empty()
+        self.hub.has_other(&self.node_id)
     }
 
     async fn publish(&self, event_type: EventType, payload: Vec<u8>) -> Result<()> {
@@ -355,6 +369,20 @@ mod tests {
         assert!(a.has_peers());
         c.shutdown().await.expect("shutdown");
         assert!(!a.has_peers(), "a shut-down node is still a peer");
+    }
+
+    #[tokio::test]
+    async fn the_hub_forgets_dropped_and_shut_down_nodes() {
+        let a = LocalEventStore::new("a");
+        let (b, c) = (a.peer("b"), a.peer("c"));
+        let attached = || lock(&a.hub.nodes).len();
+        assert_eq!(attached(), 3);
+        drop(b);
+        a.publish(EventType::Join, vec![]).await.expect("publish");
+        assert_eq!(attached(), 2, "a dropped node is pruned");
+        c.shutdown().await.expect("shutdown");
+        assert_eq!(attached(), 1, "a shut-down node leaves");
+        assert!(!a.is_shut_down());
     }
 
     #[tokio::test]

@@ -49,7 +49,11 @@ impl RawMap for Logged {
     }
     async fn insert_if_absent(&self, key: &[u8], value: Vec<u8>) -> Result<Option<Vec<u8>>> {
         self.note("insert_if_absent");
-        self.map.insert_if_absent(key, value).await
+        let existing = self.map.insert_if_absent(key, value).await;
+        // Let other claimers run here, as a backend awaiting I/O would:
+        // they all see the same existing claim before any replaces it.
+        tokio::task::yield_now().await;
+        existing
     }
     async fn update(&self, key: &[u8], f: UpdateFn<'_>) -> Result<Option<Vec<u8>>> {
         self.note("update");
@@ -173,10 +177,30 @@ async fn reclaims_only_expired_claims() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claimers_agree_on_one_winner() {
     let (_, idem) = store(Duration::from_secs(60));
-    let claims = (0..32u32).map(|i| {
-        let idem = idem.clone();
-        tokio::spawn(async move { (i, idem.claim("k", &i).await.expect("claim")) })
-    });
+    concurrent_claims(&idem).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claimers_of_an_expired_key_agree_on_one_winner() {
+    let (raw, idem) = store(Duration::from_secs(60));
+    let expired = encode(&Record {
+        expires_at_ms: now_ms() - 1000,
+        value: u32::MAX,
+    })
+    .expect("encode");
+    raw.map.insert(b"k", expired).await.expect("insert");
+    concurrent_claims(&idem).await;
+}
+
+/// 32 tasks claim "k": exactly one wins, every other gets its value.
+async fn concurrent_claims(idem: &IdempotencyStore) {
+    // Collected, so every task is spawned before the first is awaited.
+    let claims: Vec<_> = (0..32u32)
+        .map(|i| {
+            let idem = idem.clone();
+            tokio::spawn(async move { (i, idem.claim("k", &i).await.expect("claim")) })
+        })
+        .collect();
     let mut winners = Vec::new();
     let mut taken = Vec::new();
     for claim in claims {

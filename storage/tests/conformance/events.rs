@@ -129,7 +129,7 @@ async fn a_shut_down_node_neither_publishes_nor_hears() {
 async fn a_backends_event_store_does_not_hear_itself_and_stops_with_it() {
     for b in backends().await {
         let events = b.factory.event_store();
-        assert_eq!(events.node_id(), "node-a", "{}", b.name);
+        assert!(!events.node_id().is_empty(), "{}: a node id", b.name);
         if events.store_type() == EventStoreType::Local {
             assert_eq!(events.publish_mode(), PublishMode::Reliable, "{}", b.name);
             assert!(!events.has_peers(), "{}: alone", b.name);

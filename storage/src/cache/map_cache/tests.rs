@@ -196,6 +196,7 @@ async fn refuses_over_long_keys_and_channels() {
     assert!(too_large(cache.expire(&long, SHORT).await.map(drop)));
     assert!(too_large(cache.delete(&long).await.map(drop)));
     assert!(too_large(cache.publish(&long, vec![]).await.map(drop)));
+    assert_eq!(MAX_KEY_LEN, 64 * 1024, "the documented limit");
     let fits = "k".repeat(MAX_KEY_LEN);
     cache.set_raw(&fits, vec![], None).await.expect("set");
     assert!(cache.has(&fits).await.expect("has"));
