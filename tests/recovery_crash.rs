@@ -3,8 +3,8 @@
 //! official npm `socket.io-client` are away, started again on the same port
 //! and data directory, and the clients come back with their socket ids, their
 //! room and the broadcasts they missed (`tests/interop/recovery_crash.mjs`
-//! sets the scene and checks it). One test per transport, on the default sled
-//! store.
+//! sets the scene and checks it). One test per transport on the default sled
+//! store, and a control on `--store memory`, where the sessions are lost.
 //!
 //! The script and this test speak over the script's stdin/stdout: it prints
 //! `KILL` once the scene is set; this test kills the server, restarts it,
@@ -276,4 +276,12 @@ fn sled_websocket_sessions_survive_sigkill() {
 #[test]
 fn sled_polling_sessions_survive_sigkill() {
     crash_and_recover("sled", "polling", "recovered");
+}
+
+/// Control: with `--store memory` the same crash loses the sessions, so the
+/// clients come back as new sockets (`recovered === false`, new ids, no
+/// replay, no room). Shows the scene can fail and what sled brings.
+#[test]
+fn memory_store_loses_sessions_on_sigkill() {
+    crash_and_recover("memory", "websocket", "lost");
 }
