@@ -57,20 +57,22 @@ impl AckSender {
     /// With durable recovery storage, an acknowledgement leaves only once
     /// every recovery write made before it is on disk (a broadcast the
     /// handler sent, the rooms it joined): a client told "done" never loses
-    /// it to a crash. It then goes out from a task, as soon as the group
-    /// commit in flight completes; otherwise at once.
+    /// it to a crash. It then goes out as soon as the group commit in flight
+    /// completes, with every other acknowledgement that waited on it;
+    /// otherwise at once.
     pub fn send_args(self, args: Vec<Value>, bins: Vec<Bytes>) -> Result<(), EmitError> {
         let packet = Packet::ack(self.socket.ns(), self.id, args, bins);
         let store = self.socket.ns_inner().recovery();
-        let Some((store, writes)) = store.and_then(|s| Some((s.clone(), s.pending_writes()?)))
-        else {
+        let Some((store, writes)) = store.and_then(|s| Some((s, s.pending_writes()?))) else {
             return self.socket.send_packet(&packet);
         };
-        let socket = self.socket;
-        tokio::spawn(async move {
-            store.durable(writes).await;
-            let _ = socket.send_packet(&packet);
-        });
+        let socket = self.socket.clone();
+        store.after_durable(
+            writes,
+            Box::new(move || {
+                let _ = socket.send_packet(&packet);
+            }),
+        );
         Ok(())
     }
 }

@@ -16,6 +16,7 @@
 mod record;
 mod upkeep;
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,9 @@ pub(crate) struct SessionState<'a> {
     pub(crate) left: bool,
 }
 
+/// Work that waits for recovery writes to be durable.
+pub(crate) type Deferred = Box<dyn FnOnce() + Send>;
+
 /// Disconnections after which a socket may come back.
 pub(crate) fn is_recoverable(reason: DisconnectReason) -> bool {
     // Every loss of the connection but a client that sent garbage.
@@ -87,8 +91,10 @@ pub(crate) struct Inner {
     durable: bool,
     /// Writes done (for the flusher and the acknowledgement barrier).
     written: AtomicU64,
-    /// Writes known durable; acknowledgements wait on it.
+    /// Writes known durable.
     flushed: watch::Sender<u64>,
+    /// What waits for writes to be durable (acknowledgements), in order.
+    waiting: Mutex<VecDeque<(u64, tokio::time::Instant, Deferred)>>,
     /// Wakes the upkeep task.
     kick: Arc<Notify>,
     /// Kept broadcasts (an estimate between upkeep passes).
@@ -128,6 +134,7 @@ impl RecoveryStore {
             durable: storage.factory().is_durable(),
             written: AtomicU64::new(0),
             flushed: watch::Sender::new(0),
+            waiting: Mutex::default(),
             kick: Arc::new(Notify::new()),
             kept: AtomicUsize::new(0),
             pruned_below: Mutex::default(),
@@ -252,18 +259,16 @@ impl RecoveryStore {
         (*inner.flushed.borrow() < written).then_some(written)
     }
 
-    /// Resolves once `writes` writes are durable (or the flusher gave up:
-    /// a broken disk must not hold every acknowledgement forever).
-    pub(crate) async fn durable(&self, writes: u64) {
-        let mut flushed = self.inner.flushed.subscribe();
-        self.inner.kick.notify_one();
-        let wait = flushed.wait_for(|done| *done >= writes);
-        if tokio::time::timeout(upkeep::FLUSH_WAIT, wait)
-            .await
-            .is_err()
-        {
-            tracing::error!("recovery writes not durable in time; acknowledging anyway");
+    /// Runs `then` once `writes` writes are durable. Everything waiting on
+    /// one flush runs together, from the upkeep task, so that the
+    /// acknowledgements it sends leave in one write (as they came in), not
+    /// one by one. A flush that keeps failing does not hold them forever:
+    /// past a deadline they run anyway, and that is logged as an error.
+    pub(crate) fn after_durable(&self, writes: u64, then: Deferred) {
+        if let Ok(mut waiting) = self.inner.waiting.lock() {
+            waiting.push_back((writes, tokio::time::Instant::now(), then));
         }
+        self.inner.kick.notify_one();
     }
 }
 

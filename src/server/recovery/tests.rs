@@ -287,3 +287,35 @@ async fn memory_storage_never_holds_an_acknowledgement_back() {
     keep(&store, "a", &to(&[], &[]));
     assert_eq!(store.pending_writes(), None);
 }
+
+#[tokio::test]
+async fn on_disk_an_acknowledgement_waits_for_the_writes_before_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let factory = edgeio_storage::open(edgeio_storage::StorageConfig {
+        backend: edgeio_storage::Backend::Sled {
+            dir: dir.path().to_owned(),
+        },
+        node_id: None,
+    })
+    .await
+    .expect("sled");
+    let storage = ServerStorage::open(factory.clone()).await.expect("opens");
+    let store = RecoveryStore::open(config(60_000, 100), &storage, "/").expect("store");
+    keep(&store, "a", &to(&[], &[]));
+    let writes = store.pending_writes().expect("a write not yet on disk");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let probe = store.clone();
+    store.after_durable(
+        writes,
+        Box::new(move || {
+            // Runs once the write is flushed: nothing is pending any more.
+            let _ = tx.send(probe.pending_writes());
+        }),
+    );
+    let pending = tokio::time::timeout(Duration::from_secs(10), rx)
+        .await
+        .expect("released in time")
+        .expect("ran");
+    assert_eq!(pending, None);
+    factory.shutdown().await.expect("shutdown");
+}

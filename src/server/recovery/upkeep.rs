@@ -21,7 +21,7 @@ const BATCH: usize = 512;
 /// Sessions looked at per pass (a pass stays short however many there are).
 const SESSIONS_PER_PASS: usize = 4096;
 /// How long an acknowledgement waits for recovery writes to be durable.
-pub(super) const FLUSH_WAIT: Duration = Duration::from_secs(10);
+const FLUSH_WAIT: Duration = Duration::from_secs(10);
 
 /// Starts the task, when there is a runtime to run it on.
 pub(super) fn start(inner: &Arc<Inner>) {
@@ -54,23 +54,52 @@ async fn run(weak: Weak<Inner>, kick: Arc<tokio::sync::Notify>) {
 }
 
 impl Inner {
-    /// Makes every write counted so far durable, then says so.
+    /// Makes every write counted so far durable, says so, and runs what
+    /// waited for it.
     async fn flush(&self) {
         let written = self.written.load(Ordering::Acquire);
-        if *self.flushed.borrow() >= written {
-            return;
-        }
-        if self.durable {
-            if let Err(e) = self.packets.flush().await {
-                tracing::error!(error = %e, "recovery flush failed");
-                return;
+        if *self.flushed.borrow() < written {
+            match self.durable {
+                true => match self.packets.flush().await {
+                    Ok(()) => self.mark_flushed(written),
+                    Err(e) => tracing::error!(error = %e, "recovery flush failed"),
+                },
+                false => self.mark_flushed(written),
             }
         }
+        self.release();
+    }
+
+    fn mark_flushed(&self, written: u64) {
         self.flushed.send_if_modified(|done| {
             let moved = *done < written;
             *done = (*done).max(written);
             moved
         });
+    }
+
+    /// Runs, in order and in one go, what waits for writes now durable (or
+    /// has waited past `FLUSH_WAIT`: a broken disk must not hold every
+    /// acknowledgement forever).
+    fn release(&self) {
+        let flushed = *self.flushed.borrow();
+        let now = tokio::time::Instant::now();
+        let mut ready = Vec::new();
+        if let Ok(mut waiting) = self.waiting.lock() {
+            while let Some((writes, since, _)) = waiting.front() {
+                let late = now.duration_since(*since) >= FLUSH_WAIT;
+                if *writes > flushed && !late {
+                    break;
+                }
+                if *writes > flushed {
+                    tracing::error!("recovery writes not durable in time; acknowledging anyway");
+                }
+                ready.extend(waiting.pop_front().map(|(_, _, then)| then));
+            }
+        }
+        for then in ready {
+            then();
+        }
     }
 
     /// Drops broadcasts past the window or beyond the buffer's size (oldest
