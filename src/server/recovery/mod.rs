@@ -167,10 +167,9 @@ impl RecoveryStore {
         self.inner.write(Box::pin(
             async move { packets.set(offset.key(), &record).await },
         ));
-        let kept = self.inner.kept.fetch_add(1, Ordering::AcqRel) + 1;
-        if kept > self.inner.config.max_buffered_packets {
-            self.inner.kick.notify_one();
-        }
+        // Counted for the upkeep, which every write wakes: past the
+        // buffer's size, it drops the oldest at once.
+        self.inner.kept.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Writes the session record of socket `pid`.

@@ -249,7 +249,7 @@ async fn expired_broadcasts_are_dropped() {
 async fn a_socket_that_left_for_good_is_forgotten() {
     let (_, storage) = storage().await;
     let store = RecoveryStore::open(config(60_000, 100), &storage, "/").expect("store");
-    save(&store, "pid", "sid", &[], store.next_offset(), false);
+    save(&store, "pid", "sid", &[], store.next_offset(), true);
     store.forget(&Sid::from("pid"));
     save(&store, "other", "sid2", &[], store.next_offset(), true);
     assert!(store.restore("pid", None).await.expect("storage").is_none());
@@ -318,4 +318,34 @@ async fn on_disk_an_acknowledgement_waits_for_the_writes_before_it() {
         .expect("ran");
     assert_eq!(pending, None);
     factory.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_the_buffers_size_the_oldest_go_at_once_not_at_the_next_tick() {
+    let (factory, storage) = storage().await;
+    let store = RecoveryStore::open(config(60_000, 3), &storage, "/").expect("store");
+    let packets = factory.create_map("recovery:/:packets").expect("map");
+    // Its first pass, at start, done: the next periodic one is a second away.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let started = tokio::time::Instant::now();
+    for name in ["1", "2", "3", "4", "5"] {
+        keep(&store, name, &to(&[], &[]));
+    }
+    // The clock is paused and only moves when every task is idle: yielding
+    // keeps it still, so the periodic pass cannot be what drops them.
+    let mut len = 0;
+    for _ in 0..1000 {
+        len = packets.len().await.expect("len");
+        if len == 3 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(len, 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "dropped by the periodic pass"
+    );
 }
