@@ -5,25 +5,16 @@ mod map;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cache::{Cache, MapCache};
+use crate::cache::Cache;
 use crate::error::{Result, StorageError};
 use crate::event::EventStore;
-use crate::factory::StoreFactory;
-use crate::idempotency::IdempotencyStore;
+use crate::factory::{shared_cache, StoreFactory};
 use crate::kv::RawMap;
-use crate::map::Map;
-use crate::store::Store;
 
 pub use map::MemoryMap;
-
-/// The map every session store lives in.
-const SESSIONS: &str = "__sessions";
-/// The map the cache lives in.
-const CACHE: &str = "__cache";
 
 /// Stores and maps in memory, with any event store.
 pub struct MemoryStoreFactory {
@@ -67,12 +58,8 @@ impl StoreFactory for MemoryStoreFactory {
         Ok(())
     }
 
-    fn create_store(&self, session_id: &str) -> Result<Store> {
-        Ok(Store::new(self.raw(SESSIONS)?, session_id))
-    }
-
-    fn create_map(&self, name: &str) -> Result<Map> {
-        Ok(Map::new(self.raw(name)?))
+    fn raw_map(&self, name: &str) -> Result<Arc<dyn RawMap>> {
+        self.raw(name)
     }
 
     fn event_store(&self) -> Arc<dyn EventStore> {
@@ -80,18 +67,7 @@ impl StoreFactory for MemoryStoreFactory {
     }
 
     fn cache(&self) -> Result<Arc<dyn Cache>> {
-        if let Some(cache) = self.cache.get() {
-            return Ok(cache.clone());
-        }
-        let cache: Arc<dyn Cache> = MapCache::new(self.raw(CACHE)?);
-        Ok(self.cache.get_or_init(|| cache).clone())
-    }
-
-    fn idempotency(&self, name: &str, ttl: Duration) -> Result<IdempotencyStore> {
-        Ok(IdempotencyStore::new(
-            self.create_map(&format!("__idem:{name}"))?,
-            ttl,
-        ))
+        shared_cache(&self.cache, self)
     }
 
     fn is_durable(&self) -> bool {

@@ -25,15 +25,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
 
-use crate::cache::{Cache, MapCache};
+use crate::cache::Cache;
 use crate::codec::{decode, encode, FORMAT_VERSION};
 use crate::error::{Result, StorageError};
 use crate::event::EventStore;
-use crate::factory::StoreFactory;
-use crate::idempotency::IdempotencyStore;
+use crate::factory::{shared_cache, StoreFactory};
 use crate::kv::RawMap;
-use crate::map::Map;
-use crate::store::Store;
 
 pub use group_commit::GroupCommit;
 pub use lock::DirLock;
@@ -41,10 +38,6 @@ pub use map::SledMap;
 
 use map::backend;
 
-/// The tree every session store lives in.
-const SESSIONS: &str = "__sessions";
-/// The tree the cache lives in.
-const CACHE: &str = "__cache";
 /// The tree of the database's own records (the format version).
 pub const META: &str = "__meta";
 /// The key of the format record in [`META`].
@@ -285,12 +278,8 @@ impl StoreFactory for SledStoreFactory {
         self.start_ticker()
     }
 
-    fn create_store(&self, session_id: &str) -> Result<Store> {
-        Ok(Store::new(self.raw(SESSIONS)?, session_id))
-    }
-
-    fn create_map(&self, name: &str) -> Result<Map> {
-        Ok(Map::new(self.raw(name)?))
+    fn raw_map(&self, name: &str) -> Result<Arc<dyn RawMap>> {
+        self.raw(name)
     }
 
     fn event_store(&self) -> Arc<dyn EventStore> {
@@ -298,18 +287,7 @@ impl StoreFactory for SledStoreFactory {
     }
 
     fn cache(&self) -> Result<Arc<dyn Cache>> {
-        if let Some(cache) = self.cache.get() {
-            return Ok(cache.clone());
-        }
-        let cache: Arc<dyn Cache> = MapCache::new(self.raw(CACHE)?);
-        Ok(self.cache.get_or_init(|| cache).clone())
-    }
-
-    fn idempotency(&self, name: &str, ttl: Duration) -> Result<IdempotencyStore> {
-        Ok(IdempotencyStore::new(
-            self.create_map(&format!("__idem:{name}"))?,
-            ttl,
-        ))
+        shared_cache(&self.cache, self)
     }
 
     fn is_durable(&self) -> bool {
