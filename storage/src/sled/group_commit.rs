@@ -10,6 +10,7 @@
 //! the callers that arrived before that flush started get its result, and
 //! nobody waiting for a later flush is woken early.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -71,7 +72,8 @@ impl GroupCommit {
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) => Err(StorageError::Backend(format!("flush: {reason}"))),
-            // The flusher thread died (a panic in the flush) before replying.
+            // The flusher thread went away without replying (the runtime is
+            // shutting down).
             Err(_) => Err(StorageError::Backend("flush: flusher stopped".into())),
         }
     }
@@ -87,9 +89,11 @@ impl GroupCommit {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The flusher thread: one flush after another while callers wait.
+    /// The flusher thread: one flush after another while callers wait. A
+    /// panicking flush is caught and fails only its own waiters: the thread
+    /// goes on, so callers that registered meanwhile still get their flush
+    /// (were the thread to die, nobody would serve them).
     fn run_flushes(&self) {
-        let _running = Running(self);
         loop {
             let waiters = {
                 let mut state = self.lock();
@@ -99,27 +103,22 @@ impl GroupCommit {
                 }
                 std::mem::take(&mut state.next)
             };
-            let outcome: Outcome = (self.flush)().map_err(|e| {
-                tracing::warn!(error = %e, "storage flush failed");
-                e.to_string().into()
-            });
+            let outcome: Outcome = match catch_unwind(AssertUnwindSafe(|| (self.flush)())) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "storage flush failed");
+                    Err(e.to_string().into())
+                }
+                Err(_) => {
+                    tracing::error!("storage flush panicked");
+                    Err("the flush panicked".into())
+                }
+            };
             self.flushes.fetch_add(1, Ordering::Relaxed);
             for waiter in waiters {
                 // A waiter that gave up (dropped its future) needs no reply.
                 drop(waiter.send(outcome.clone()));
             }
-        }
-    }
-}
-
-/// Lets another flusher start when this one dies in a panicking flush (its
-/// waiters' replies are dropped with it: they fail, and nobody hangs).
-struct Running<'a>(&'a GroupCommit);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.lock().running = false;
         }
     }
 }
@@ -214,10 +213,37 @@ mod tests {
             assert!(!flag.swap(false, Ordering::SeqCst), "flush panics once");
             Ok(())
         });
-        let err = gc.commit().await.expect_err("the flusher panicked");
-        assert!(err.to_string().contains("flusher stopped"), "{err}");
+        let err = gc.commit().await.expect_err("the flush panicked");
+        assert!(err.to_string().contains("panicked"), "{err}");
         gc.commit().await.expect("a new flusher runs");
         assert!(!panics.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_that_arrives_during_a_panicking_flush_is_flushed() {
+        // The second commit registers while the first flush runs, and that
+        // flush then panics: the second commit needs a flush of its own and
+        // must get one, not wait for a flusher that is gone.
+        let panics = Arc::new(AtomicBool::new(true));
+        let flag = panics.clone();
+        let gc = GroupCommit::new(move || {
+            if flag.swap(false, Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(100));
+                panic!("flush panics once");
+            }
+            Ok(())
+        });
+        let first = {
+            let gc = gc.clone();
+            tokio::spawn(async move { gc.commit().await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = tokio::time::timeout(Duration::from_secs(5), gc.commit()).await;
+        second
+            .expect("the second commit is answered")
+            .expect("a new flush ran for it");
+        let err = first.await.expect("joins").expect_err("its flush panicked");
+        assert!(err.to_string().contains("panicked"), "{err}");
     }
 
     #[tokio::test]
