@@ -110,13 +110,17 @@ impl SledStoreFactory {
         &self.dir
     }
 
-    /// Flushes the database by itself, sharing nothing with other writers:
-    /// the baseline the group commit is measured against. Not for product
-    /// code; use [`RawMap::flush`].
+    /// Calls sled's flush directly, bypassing the group commit: the
+    /// baselines the group commit is measured against. Returns how many
+    /// bytes of log sled made stable during the call (0: an earlier or
+    /// concurrent flush had already covered everything). Concurrent calls
+    /// are merged by sled itself; a caller that wants a flush of its own must
+    /// keep calls (and the writes they cover) from overlapping. Not for
+    /// product code; use [`RawMap::flush`].
     #[doc(hidden)]
-    pub async fn flush_unshared(&self) -> Result<()> {
+    pub async fn flush_unshared(&self) -> Result<usize> {
         let db = self.db()?;
-        tokio::task::spawn_blocking(move || flush_db(&db))
+        tokio::task::spawn_blocking(move || db.flush().map_err(backend))
             .await
             .map_err(|e| StorageError::Backend(format!("flush task: {e}")))?
     }
