@@ -115,6 +115,38 @@ async fn the_hub_forgets_dropped_and_shut_down_nodes() {
 }
 
 #[tokio::test]
+async fn dropped_nodes_leave_the_hub() {
+    // Servers come and go in one process (tests, reloads): the hub must
+    // not keep an entry per node that ever lived.
+    let a = LocalEventStore::new("a");
+    for i in 0..10 {
+        drop(a.peer(format!("gone-{i}")));
+    }
+    assert_eq!(lock(&a.hub.nodes).len(), 11);
+    assert!(!a.has_peers(), "dropped nodes are no peers");
+    a.publish(EventType::Join, vec![1]).await.expect("publish");
+    assert_eq!(lock(&a.hub.nodes).len(), 1, "dropped nodes pruned by a publish");
+}
+
+#[tokio::test]
+async fn a_shut_down_node_leaves_the_hub_and_the_others_stay() {
+    let a = LocalEventStore::new("a");
+    let b = a.peer("b");
+    let c = a.peer("c");
+    drop(a.peer("dropped"));
+    let (_, at_c) = record(&c, EventType::Join).await;
+    b.shutdown().await.expect("shutdown");
+    assert_eq!(
+        lock(&a.hub.nodes).len(),
+        2,
+        "the shut-down and the dropped node are gone, a and c stay"
+    );
+    a.publish(EventType::Join, vec![1]).await.expect("publish");
+    assert_eq!(count(&at_c), 1, "c still hears a");
+    assert!(a.has_peers() && c.has_peers());
+}
+
+#[tokio::test]
 async fn unsubscribe_stops_delivery_in_both_modes() {
     for mode in [EventStoreMode::MultiChannel, EventStoreMode::SingleChannel] {
         let a = LocalEventStore::with_mode("a", mode);
