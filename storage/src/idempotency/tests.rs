@@ -16,6 +16,9 @@ const SHORT: Duration = Duration::from_millis(30);
 struct Logged {
     map: MemoryMap,
     log: Mutex<Vec<&'static str>>,
+    /// A record another claimer writes at the key just before the next
+    /// `update` runs (a lost race for an expired claim).
+    race: Mutex<Option<Vec<u8>>>,
 }
 
 impl Logged {
@@ -57,6 +60,10 @@ impl RawMap for Logged {
     }
     async fn update(&self, key: &[u8], f: UpdateFn<'_>) -> Result<Option<Vec<u8>>> {
         self.note("update");
+        let race = self.race.lock().expect("race").take();
+        if let Some(record) = race {
+            self.map.insert(key, record).await?;
+        }
         self.map.update(key, f).await
     }
     async fn range_from(&self, start: &[u8], limit: usize) -> Result<Vec<Entry>> {
@@ -87,6 +94,7 @@ fn store(ttl: Duration) -> (Arc<Logged>, IdempotencyStore) {
     let raw = Arc::new(Logged {
         map: MemoryMap::new("idem"),
         log: Mutex::default(),
+        race: Mutex::default(),
     });
     (raw.clone(), IdempotencyStore::new(Map::new(raw), ttl))
 }
@@ -133,6 +141,31 @@ async fn an_expired_claim_is_taken_over_durably() {
     assert_eq!(
         idem.claim("k", &"d".to_owned()).await.expect("claim"),
         Claim::Taken("c".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn losing_the_race_for_an_expired_claim_gets_the_winners_value() {
+    let (raw, idem) = store(SHORT);
+    idem.claim("k", &"a".to_owned()).await.expect("claim");
+    tokio::time::sleep(SHORT * 3).await;
+    // Another claimer takes the expired key over between our look and our
+    // update.
+    let winner = encode(&Record {
+        expires_at_ms: deadline(now_ms(), Duration::from_secs(60)),
+        value: "b".to_owned(),
+    })
+    .expect("encode");
+    *raw.race.lock().expect("race") = Some(winner);
+    raw.take();
+    assert_eq!(
+        idem.claim("k", &"c".to_owned()).await.expect("claim"),
+        Claim::Taken("b".to_owned())
+    );
+    assert_eq!(raw.take(), ["insert_if_absent", "update", "flush"]);
+    assert_eq!(
+        idem.get::<String>("k").await.expect("get").as_deref(),
+        Some("b")
     );
 }
 
@@ -241,6 +274,8 @@ async fn the_background_task_ends_with_the_last_clone() {
     tokio::time::sleep(RECLAIM_EVERY * 2).await;
     assert_eq!(metrics.num_alive_tasks(), 1, "a clone still holds it");
     assert!(format!("{clone:?}").contains("\"idem\""));
+    // The reclaim task names the map in its warnings.
+    assert_eq!(clone.inner.map_name(), "idem");
     drop(clone);
     tokio::time::sleep(RECLAIM_EVERY * 2).await;
     assert_eq!(metrics.num_alive_tasks(), 0);
