@@ -253,5 +253,6 @@ mod tests {
             gc.commit().await.expect("commits");
             assert_eq!(gc.flushes(), n);
         }
+        assert_eq!(format!("{gc:?}"), "GroupCommit { flushes: 5 }");
     }
 }

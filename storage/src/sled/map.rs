@@ -169,3 +169,16 @@ impl std::fmt::Debug for SledMap {
         f.debug_struct("SledMap").field("name", &self.name).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_the_map() {
+        let db = sled::Config::new().temporary(true).open().expect("opens");
+        let tree = db.open_tree("m").expect("tree");
+        let map = SledMap::new("m", tree, GroupCommit::new(|| Ok(())));
+        assert_eq!(format!("{map:?}"), "SledMap { name: \"m\" }");
+    }
+}

@@ -334,5 +334,17 @@ async fn over_long_patterns_and_keys_are_refused() {
             "{}",
             b.name
         );
+        // The documented limit: keys up to 64 KiB are taken.
+        let key = "k".repeat(64 * 1024);
+        cache
+            .set(&key, &1u8, None)
+            .await
+            .expect("a 64 KiB key fits");
+        assert_eq!(
+            cache.get::<u8>(&key).await.expect("get"),
+            Some(1),
+            "{}",
+            b.name
+        );
     }
 }

@@ -51,9 +51,11 @@ async fn maps_of_one_name_are_shared_and_of_two_names_apart() {
         assert_eq!(a.name(), "a", "{}", b.name);
         assert_eq!(a.len().await.expect("len"), 1, "{}", b.name);
         assert!(other.is_empty().await.expect("len"), "{}", b.name);
+        assert!(!a.is_empty().await.expect("len"), "{}", b.name);
         a.clear().await.expect("clear");
         assert!(a2.is_empty().await.expect("len"), "{}", b.name);
         a.flush().await.expect("flush");
+        assert_eq!(format!("{a:?}"), r#"Map { name: "a" }"#, "{}", b.name);
     }
 }
 
@@ -412,8 +414,21 @@ async fn a_destroyed_store_refuses_every_use() {
         let store = b.factory.create_store("gone").expect("store");
         store.set("k", &1u8).await.expect("set");
         let clone = store.clone();
+        assert!(!clone.is_destroyed(), "{}", b.name);
+        assert_eq!(
+            format!("{store:?}"),
+            r#"Store { session: "gone", destroyed: false }"#,
+            "{}",
+            b.name
+        );
         store.destroy().await.expect("destroy");
         assert!(clone.is_destroyed(), "{}", b.name);
+        assert_eq!(
+            format!("{clone:?}"),
+            r#"Store { session: "gone", destroyed: true }"#,
+            "{}",
+            b.name
+        );
         let destroyed = |r: Result<(), StorageError>, what: &str| {
             assert!(
                 matches!(r, Err(StorageError::Destroyed(ref s)) if s == "gone"),

@@ -222,4 +222,6 @@ fn no_runtime_no_task_and_debug_names_the_map() {
         format!("{cache:?}"),
         "MapCache { map: \"cache\", subscriptions: 0 }"
     );
+    // The reclaim task names the map in its warnings.
+    assert_eq!(cache.map_name(), "cache");
 }
