@@ -125,7 +125,11 @@ async fn dropped_nodes_leave_the_hub() {
     assert_eq!(lock(&a.hub.nodes).len(), 11);
     assert!(!a.has_peers(), "dropped nodes are no peers");
     a.publish(EventType::Join, vec![1]).await.expect("publish");
-    assert_eq!(lock(&a.hub.nodes).len(), 1, "dropped nodes pruned by a publish");
+    assert_eq!(
+        lock(&a.hub.nodes).len(),
+        1,
+        "dropped nodes pruned by a publish"
+    );
 }
 
 #[tokio::test]
