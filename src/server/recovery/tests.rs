@@ -349,3 +349,28 @@ async fn past_the_buffers_size_the_oldest_go_at_once_not_at_the_next_tick() {
         "dropped by the periodic pass"
     );
 }
+
+#[tokio::test]
+async fn connected_sessions_are_kept_and_those_of_a_dead_start_expire() {
+    let (factory, first) = storage().await;
+    let old = RecoveryStore::open(config(100, 100), &first, "/").expect("store");
+    save(&old, "old", "s1", &[], old.next_offset(), false);
+    drop(old);
+    let next = ServerStorage::open(factory.clone()).await.expect("reopens");
+    let store = RecoveryStore::open(config(100, 100), &next, "/").expect("store");
+    save(&store, "live", "s2", &[], store.next_offset(), false);
+    let sessions = factory.create_map("recovery:/:sessions").expect("map");
+    let mut old_kept = true;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        old_kept = sessions.has("old").await.expect("has");
+        if !old_kept {
+            break;
+        }
+    }
+    assert!(!old_kept, "left connected by a start that died: expires");
+    assert!(
+        sessions.has("live").await.expect("has"),
+        "connected now: kept"
+    );
+}
