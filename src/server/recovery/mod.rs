@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use edgeio_storage::{codec, Map, StorageError};
 use serde_json::Value;
-use tokio::sync::{watch, Notify, OnceCell};
+use tokio::sync::{Notify, OnceCell};
 
 pub(crate) use record::Offset;
 use record::{KeptRecord, SessionRecord};
@@ -92,7 +92,7 @@ pub(crate) struct Inner {
     /// Writes done (for the flusher and the acknowledgement barrier).
     written: AtomicU64,
     /// Writes known durable.
-    flushed: watch::Sender<u64>,
+    flushed: AtomicU64,
     /// What waits for writes to be durable (acknowledgements), in order.
     waiting: Mutex<VecDeque<(u64, tokio::time::Instant, Deferred)>>,
     /// Wakes the upkeep task.
@@ -133,7 +133,7 @@ impl RecoveryStore {
             meta,
             durable: storage.factory().is_durable(),
             written: AtomicU64::new(0),
-            flushed: watch::Sender::new(0),
+            flushed: AtomicU64::new(0),
             waiting: Mutex::default(),
             kick: Arc::new(Notify::new()),
             kept: AtomicUsize::new(0),
@@ -255,7 +255,7 @@ impl RecoveryStore {
             return None;
         }
         let written = inner.written.load(Ordering::Acquire);
-        (*inner.flushed.borrow() < written).then_some(written)
+        (inner.flushed.load(Ordering::Acquire) < written).then_some(written)
     }
 
     /// Runs `then` once `writes` writes are durable. Everything waiting on

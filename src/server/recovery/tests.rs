@@ -9,6 +9,8 @@ use edgeio_storage::{LocalEventStore, MemoryStoreFactory, StoreFactory};
 use super::*;
 use crate::server::storage::ServerStorage;
 
+mod gated;
+
 fn config(window_ms: u64, max: usize) -> RecoveryConfig {
     RecoveryConfig {
         max_disconnection_duration: Duration::from_millis(window_ms),
@@ -373,4 +375,71 @@ async fn connected_sessions_are_kept_and_those_of_a_dead_start_expire() {
         sessions.has("live").await.expect("has"),
         "connected now: kept"
     );
+}
+
+#[tokio::test]
+async fn a_long_run_of_live_sessions_does_not_hide_expired_ones_behind_it() {
+    // Two sessions per pass in tests: "a" and "b" fill the first pass.
+    let (factory, storage) = storage().await;
+    let store = RecoveryStore::open(config(100, 100), &storage, "/").expect("store");
+    save(&store, "a", "s1", &[], store.next_offset(), false);
+    save(&store, "b", "s2", &[], store.next_offset(), false);
+    save(&store, "c", "s3", &[], store.next_offset(), true);
+    let sessions = factory.create_map("recovery:/:sessions").expect("map");
+    let mut c_kept = true;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c_kept = sessions.has("c").await.expect("has");
+        if !c_kept {
+            break;
+        }
+    }
+    assert!(
+        !c_kept,
+        "the expired session after the live ones is reclaimed"
+    );
+    assert_eq!(sessions.len().await.expect("len"), 2, "the live ones stay");
+}
+
+#[tokio::test]
+async fn an_acknowledgement_leaves_after_the_flush_that_covers_its_writes_not_before() {
+    let gated = Arc::new(gated::GatedFactory::new());
+    let gate = gated.1.clone();
+    gate.add_permits(1); // ServerStorage::open flushes its boot counter
+    let storage = ServerStorage::open(gated.clone()).await.expect("opens");
+    let store = RecoveryStore::open(config(60_000, 100), &storage, "/").expect("store");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let ack = |name: &'static str| {
+        let tx = tx.clone();
+        Box::new(move || {
+            let _ = tx.send(name);
+        }) as Deferred
+    };
+    let quiet = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<&'static str>| rx.try_recv().ok();
+    keep(&store, "a", &to(&[], &[]));
+    let first = store.pending_writes().expect("not on disk yet");
+    store.after_durable(first, ack("a"));
+    // Let the flusher start its flush (it waits at the gate), then write more.
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    keep(&store, "b", &to(&[], &[]));
+    let second = store.pending_writes().expect("not on disk yet");
+    assert!(second > first);
+    store.after_durable(second, ack("b"));
+    assert_eq!(quiet(&mut rx), None, "nothing leaves before a flush");
+    gate.add_permits(1);
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    assert_eq!(got.expect("in time"), Some("a"));
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        quiet(&mut rx),
+        None,
+        "b's write came after that flush began"
+    );
+    gate.add_permits(1);
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+    assert_eq!(got.expect("in time"), Some("b"));
 }
