@@ -33,7 +33,14 @@ fn recovering_io() -> Io {
         }),
         ..IoConfig::default()
     });
-    io.main().on_connection(|socket| socket.join("r"));
+    io.main().on_connection(|socket| {
+        if !socket.recovered() {
+            socket.join("r");
+            socket
+                .set_data(serde_json::json!({ "user": "ann" }))
+                .expect("serializable");
+        }
+    });
     io
 }
 
@@ -104,8 +111,12 @@ async fn a_client_without_an_offset_is_restored_from_where_it_connected() {
         .expect("before it connected");
     let (ws, answer) = join(addr, "", "").await;
     let first = json_of(&answer);
+    let sid = first["sid"].as_str().expect("sid").to_owned();
+    let gone = io.main().socket(&sid).expect("connected");
     drop(ws);
     until_gone(&io).await;
+    // A handler that still holds the socket changes nothing once it left.
+    gone.join("late");
     for n in 1..=3 {
         io.main().to("r").emit("tick", n).expect("emit");
     }
@@ -117,13 +128,14 @@ async fn a_client_without_an_offset_is_restored_from_where_it_connected() {
     let (mut ws, answer) = join(addr, "", &auth).await;
     assert_eq!(json_of(&answer)["sid"], first["sid"], "restored: {answer}");
     assert_eq!(ticks(&mut ws, 3).await.0, vec![1, 2, 3]);
-    let rooms: Vec<String> = io
-        .main()
-        .socket(first["sid"].as_str().expect("sid"))
-        .expect("in")
-        .rooms()
-        .into_iter()
-        .collect();
-    assert!(rooms.contains(&"r".to_owned()), "room kept: {rooms:?}");
+    let restored = io.main().socket(&sid).expect("in");
+    let rooms = restored.rooms();
+    assert!(rooms.contains("r"), "room kept: {rooms:?}");
+    assert!(!rooms.contains("late"), "joined after it left: {rooms:?}");
+    assert_eq!(
+        restored.data::<Value>(),
+        Some(serde_json::json!({ "user": "ann" })),
+        "socket.data kept"
+    );
     let _ = stop.send(());
 }

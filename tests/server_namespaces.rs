@@ -165,3 +165,17 @@ async fn the_in_memory_adapter_reaches_the_other_nodes_through_the_event_store()
     assert_eq!(node_b.main().socket_count(), 0);
     let _ = (stop_a.send(()), stop_b.send(()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_refused_by_a_middleware_is_in_no_room() {
+    let io = Io::new(IoConfig::default());
+    io.main().use_middleware(|socket| async move {
+        socket.join("joined-then-refused");
+        Err(edgeio::server::ConnectError::new("no"))
+    });
+    let (addr, stop) = serve(&io).await;
+    let (_ws, answer) = join(addr, "", "").await;
+    assert!(answer.starts_with("44"), "refused: {answer}");
+    assert!(io.main().rooms().is_empty(), "{:?}", io.main().rooms());
+    let _ = stop.send(());
+}

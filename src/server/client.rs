@@ -173,6 +173,7 @@ impl Client {
                     if let Some(extra) = e.data {
                         data["data"] = extra;
                     }
+                    socket.refused();
                     client.send(&Packet::new(
                         PacketKind::ConnectError,
                         socket.ns(),

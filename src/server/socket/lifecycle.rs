@@ -24,16 +24,29 @@ impl Socket {
         self.join_all(&[room.into()]);
     }
 
-    /// Joins every room of `rooms`.
+    /// Joins every room of `rooms`. Once the socket has left (a handler
+    /// still holding it), nothing: it must not linger in rooms.
     pub fn join_all(&self, rooms: &[Room]) {
+        if self.left.load(Ordering::Acquire) {
+            return;
+        }
         self.ns.adapter().add_all(&self.id, rooms);
         self.save_session(false);
     }
 
     /// Leaves `room`.
     pub fn leave(&self, room: &str) {
+        if self.left.load(Ordering::Acquire) {
+            return;
+        }
         self.ns.adapter().del(&self.id, room);
         self.save_session(false);
+    }
+
+    /// A socket a middleware refused: whatever it joined meanwhile is undone.
+    pub(crate) fn refused(&self) {
+        self.left.store(true, Ordering::Release);
+        self.ns.adapter().del_all(&self.id);
     }
 
     /// The rooms the socket is in (its own id included).
@@ -157,6 +170,7 @@ impl Socket {
             return;
         }
         self.handlers.disconnected(self, reason);
+        self.left.store(true, Ordering::Release);
         if is_recoverable(reason) {
             self.save_session(true);
         } else if let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) {

@@ -54,6 +54,8 @@ pub struct Socket {
     pub(super) next_ack: AtomicU64,
     /// True from the CONNECT answer until the socket leaves.
     connected: AtomicBool,
+    /// True once the socket left (or was refused): it joins nothing more.
+    left: AtomicBool,
     /// Data attached by middlewares and handlers, by type.
     extensions: RwLock<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     /// `socket.data`: serializable, kept with a recoverable session.
@@ -88,6 +90,7 @@ impl Socket {
             acks: Mutex::default(),
             next_ack: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            left: AtomicBool::new(false),
             extensions: RwLock::default(),
             data: RwLock::default(),
             since,
