@@ -139,3 +139,42 @@ async fn a_client_without_an_offset_is_restored_from_where_it_connected() {
     );
     let _ = stop.send(());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_client_that_does_not_read_is_not_held_for_forever() {
+    let io = recovering_io();
+    let (addr, stop) = serve(&io).await;
+    let (mut ws, answer) = join(addr, "", "").await;
+    let first = json_of(&answer);
+    io.main().to("r").emit("tick", 0).expect("emit");
+    let (_, offset) = ticks(&mut ws, 1).await;
+    drop(ws);
+    until_gone(&io).await;
+    // Large enough that the replay outlasts what the kernel buffers take.
+    let big = "x".repeat(16 * 1024);
+    for _ in 0..1000 {
+        io.main().to("r").emit("big", &big).expect("emit");
+    }
+    let auth = serde_json::json!({ "pid": first["pid"], "offset": offset }).to_string();
+    let (_ws, answer) = join(addr, "", &auth).await;
+    assert_eq!(json_of(&answer)["sid"], first["sid"], "restored: {answer}");
+    // It reads nothing: behind the replay, what is sent to it piles up to a
+    // bound, and then it is a client that does not read.
+    let sid = first["sid"].as_str().expect("sid").to_owned();
+    let restored = io.main().socket(&sid).expect("in");
+    let mut refused = None;
+    for n in 0..20_000u64 {
+        if let Err(e) = restored.emit("more", n) {
+            refused = Some((n, e));
+            break;
+        }
+    }
+    let (n, e) = refused.expect("refused at some point");
+    assert_eq!(e, edgeio::server::EmitError::QueueFull);
+    assert!(
+        n >= 4096,
+        "thousands may wait behind the replay (not the queue's {QUEUE}); refused after {n}"
+    );
+    until_gone(&io).await;
+    let _ = stop.send(());
+}
