@@ -6,6 +6,7 @@ mod cache;
 mod events;
 mod idempotency;
 mod kv;
+mod stores;
 
 use std::sync::Arc;
 
