@@ -6,52 +6,24 @@
 //! Needs Node.js and `npm ci --prefix tests/interop` (`.ci/run` does both);
 //! without them these tests fail, they never pass silently.
 
+mod node_support;
+
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use node_support::{read_log, require_node_package, Killed, INTEROP_DIR};
+
 const BIN: &str = env!("CARGO_BIN_EXE_edgeio");
-const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 /// Upper bound for one Node run; the script has its own 10 s timeout, this
 /// leaves room for Node's start on a busy machine.
 const NODE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Kills the child (server or Node) if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A log file for one scenario under cargo's scratch directory.
 fn log_path(scenario: &str, what: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("interop-{scenario}-{what}.log"))
-}
-
-fn read_log(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| format!("<cannot read {}: {e}>", path.display()))
-}
-
-/// Fails with setup instructions unless Node and the pinned client are there.
-fn require_node_client() {
-    let client = Path::new(INTEROP_DIR).join("node_modules/engine.io-client/package.json");
-    assert!(
-        client.is_file(),
-        "{} is missing: the interop tests need the pinned npm client. \
-         Run `npm ci --prefix tests/interop` (or `.ci/run`, which installs it) first.",
-        client.display()
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "`node` is not runnable ({node:?}): install Node.js (>= 18), or run `.ci/run`"
-    );
 }
 
 /// Starts edgeio on a free loopback port and waits until it accepts.
@@ -146,7 +118,7 @@ fn run_node(scenario: &str, url: &str) -> (Option<ExitStatus>, String, String) {
 /// Starts a server with `server_args`, runs `scenario` against it, and fails
 /// with Node's output and the server's log unless Node exits 0.
 fn interop(scenario: &str, server_args: &[&str]) {
-    require_node_client();
+    require_node_package("engine.io-client");
     let (server, addr, server_log) = start_server(scenario, server_args);
     let (status, stdout, stderr) = run_node(scenario, &format!("http://{addr}"));
     drop(server);

@@ -9,6 +9,7 @@
 //! without them these tests fail, they never pass silently.
 
 mod interop_sio;
+mod node_support;
 
 use std::time::{Duration, Instant};
 

@@ -13,52 +13,24 @@
 //! Needs Node.js and `npm ci --prefix tests/interop` (`.ci/run` does both);
 //! without them these tests fail, they never pass silently.
 
+mod node_support;
+
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use node_support::{read_log, require_node_package, Killed, INTEROP_DIR};
+
 const BIN: &str = env!("CARGO_BIN_EXE_edgeio");
-const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 /// Upper bound of one Node run; the script's own bound is 30 s, this leaves
 /// room for Node's start and the restart on a busy machine.
 const NODE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Upper bound for the server to listen after a (re)start.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Kills the child (server or Node) if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn read_log(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| format!("<cannot read {}: {e}>", path.display()))
-}
-
-/// Fails with setup instructions unless Node and the pinned client are there.
-fn require_node_client() {
-    let client = Path::new(INTEROP_DIR).join("node_modules/socket.io-client/package.json");
-    assert!(
-        client.is_file(),
-        "{} is missing: these tests need the official socket.io-client. \
-         Run `npm ci --prefix tests/interop` (or `.ci/run`, which installs it) first.",
-        client.display()
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "`node` is not runnable ({node:?}): install Node.js (>= 18), or run `.ci/run`"
-    );
-}
 
 /// The server's flags and where it logs; both runs append to the same log.
 struct ServerSpec {
@@ -163,7 +135,7 @@ enum Line {
 /// Runs the scene on `transport` against `--store store`, expecting the
 /// clients to be `expect` ("recovered" or "lost") after the crash.
 fn crash_and_recover(store: &'static str, transport: &str, expect: &str) {
-    require_node_client();
+    require_node_package("socket.io-client");
     let name = format!("{store}-{transport}");
     let data = tempfile::tempdir().expect("a data directory");
     let (spec, server) = first_start(&name, store, data.path());

@@ -5,9 +5,11 @@
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use crate::node_support::{read_log, require_node_package, Killed, INTEROP_DIR};
 
 use edgeio::engine::{Engine, EngineConfig};
 use edgeio::server::{Io, IoConfig, RecoveryConfig};
@@ -17,7 +19,6 @@ use tokio::task::JoinHandle;
 
 use super::app::{App, Observation};
 
-const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 /// Upper bound of one Node run; the script's own bound is 40 s.
 const NODE_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -117,48 +118,9 @@ impl Drop for Server {
     }
 }
 
-/// Kills Node if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn read_log(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| format!("<cannot read {}: {e}>", path.display()))
-}
-
 /// Fails with setup instructions unless Node and the pinned client are there.
 pub fn require_node_client() {
-    let dir = Path::new(INTEROP_DIR);
-    let installed = dir.join("node_modules/socket.io-client/package.json");
-    let hint = "Run `npm ci --prefix tests/interop` (or `.ci/run`, which installs it) first.";
-    let version = |path: &Path, pointer: &str| -> Option<String> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-        json.pointer(pointer)?.as_str().map(str::to_owned)
-    };
-    let Some(got) = version(&installed, "/version") else {
-        panic!(
-            "{} is missing: these tests need the official socket.io-client. {hint}",
-            installed.display()
-        );
-    };
-    let pinned = version(&dir.join("package.json"), "/dependencies/socket.io-client");
-    assert_eq!(
-        pinned.as_deref(),
-        Some(got.as_str()),
-        "tests/interop/node_modules has socket.io-client {got}, package.json pins {pinned:?}. {hint}"
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "`node` is not runnable ({node:?}): install Node.js (>= 18), or run `.ci/run`"
-    );
+    require_node_package("socket.io-client");
 }
 
 fn log_path(name: &str, what: &str) -> PathBuf {
