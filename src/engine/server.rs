@@ -50,7 +50,7 @@ impl EngineShared {
 /// An Engine.IO v4 server. Cheap to clone; every clone is the same server.
 ///
 /// Mount it in a hyper server with [`Engine::handle`] for requests whose path
-/// [`Engine::matches`], or use [`crate::http::serve`].
+/// [`Engine::matches`], or use [`crate::http::serve()`](fn@crate::http::serve).
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<EngineShared>,

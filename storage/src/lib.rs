@@ -13,7 +13,7 @@
 //! - [`event`]: [`EventStore`] and the in-process [`LocalEventStore`].
 //! - [`cache`]: [`Cache`] (TTL, counters, glob pub/sub) over any backend.
 //! - [`idempotency`]: claim a key once, durably.
-//! - [`memory`], [`sled`]: the backends. [`open`] picks one from a config.
+//! - [`memory`], [`sled`]: the backends. [`open()`](fn@open) picks one from a config.
 //! - [`codec`], [`error`]: records and errors.
 
 pub mod cache;

@@ -1,8 +1,8 @@
 //! [`Socket`]: one client's membership of one namespace — its handlers, its
 //! rooms, its emits and acknowledgements.
 //!
-//! - [`send`]: emits and the queueing of frames (behind a recovery replay).
-//! - [`lifecycle`]: rooms, data, connecting, receiving, leaving.
+//! - `send`: emits and the queueing of frames (behind a recovery replay).
+//! - `lifecycle`: rooms, data, connecting, receiving, leaving.
 
 mod lifecycle;
 mod send;

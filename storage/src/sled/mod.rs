@@ -10,7 +10,7 @@
 //!   ([`DirLock`]).
 //! - `db/`: the sled database. Its `__meta` tree holds the record format
 //!   version, checked on open.
-//! - `node-id`: this node's id (written by [`crate::open`]).
+//! - `node-id`: this node's id (written by [`crate::open()`](fn@crate::open)).
 
 mod group_commit;
 mod lock;
