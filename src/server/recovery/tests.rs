@@ -228,6 +228,25 @@ async fn broadcasts_past_the_window_or_the_size_are_dropped_oldest_first() {
         .await
         .expect("storage");
     assert_eq!(names(&restored.expect("3 is kept")), ["4", "5"]);
+
+    // A client without an offset that connected just before the oldest
+    // broadcast still kept missed nothing that was dropped.
+    save(&store, "at-the-edge", "sid", &[], third, true);
+    let restored = store.restore("at-the-edge", None).await.expect("storage");
+    assert_eq!(names(&restored.expect("restored")), ["3", "4", "5"]);
+
+    // The next start of the server knows what was dropped.
+    save(&store, "before-the-edge", "sid", &[], since, true);
+    let next = ServerStorage::open(factory).await.expect("reopens");
+    let store = RecoveryStore::open(config(60_000, 3), &next, "/").expect("store");
+    assert!(
+        store
+            .restore("before-the-edge", None)
+            .await
+            .expect("storage")
+            .is_none(),
+        "what it missed was dropped in the earlier start"
+    );
 }
 
 #[tokio::test]
