@@ -55,6 +55,24 @@ fn save(store: &RecoveryStore, pid: &str, sid: &str, rooms: &[&str], since: Offs
     );
 }
 
+/// What `probe` says once `done` holds, or after about 6 s of asking: the
+/// upkeep works in the background, and its passes are a second apart.
+async fn settled<T, F, Fut>(mut probe: F, done: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut got = probe().await;
+    for _ in 0..60 {
+        if done(&got) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        got = probe().await;
+    }
+    got
+}
+
 fn names(restored: &Restored) -> Vec<String> {
     restored
         .missed
@@ -181,14 +199,7 @@ async fn sessions_expire_with_the_window_and_are_reclaimed() {
         "past the window"
     );
     let sessions = factory.create_map("recovery:/:sessions").expect("map");
-    let mut left = usize::MAX;
-    for _ in 0..50 {
-        left = sessions.len().await.expect("len");
-        if left == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let left = settled(|| async { sessions.len().await.expect("len") }, |n| *n == 0).await;
     assert_eq!(left, 0, "expired sessions are dropped in the background");
 }
 
@@ -205,14 +216,7 @@ async fn broadcasts_past_the_window_or_the_size_are_dropped_oldest_first() {
         keep(&store, name, &to(&[], &[]));
     }
     let packets = factory.create_map("recovery:/:packets").expect("map");
-    let mut len = 0;
-    for _ in 0..50 {
-        len = packets.len().await.expect("len");
-        if len == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let len = settled(|| async { packets.len().await.expect("len") }, |n| *n == 3).await;
     assert_eq!(len, 3, "exactly the buffer's size is kept");
     assert!(store
         .restore("pid", Some(&first.to_string()))
@@ -256,14 +260,7 @@ async fn expired_broadcasts_are_dropped() {
     let store = RecoveryStore::open(config(100, 100), &storage, "/").expect("store");
     keep(&store, "old", &to(&[], &[]));
     let packets = factory.create_map("recovery:/:packets").expect("map");
-    let mut len = 1;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        len = packets.len().await.expect("len");
-        if len == 0 {
-            break;
-        }
-    }
+    let len = settled(|| async { packets.len().await.expect("len") }, |n| *n == 0).await;
     assert_eq!(len, 0);
 }
 
@@ -342,14 +339,7 @@ async fn connected_sessions_are_kept_and_those_of_a_dead_start_expire() {
     let store = RecoveryStore::open(config(100, 100), &next, "/").expect("store");
     save(&store, "live", "s2", &[], store.next_offset(), false);
     let sessions = factory.create_map("recovery:/:sessions").expect("map");
-    let mut old_kept = true;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        old_kept = sessions.has("old").await.expect("has");
-        if !old_kept {
-            break;
-        }
-    }
+    let old_kept = settled(|| async { sessions.has("old").await.expect("has") }, |k| !k).await;
     assert!(!old_kept, "left connected by a start that died: expires");
     assert!(
         sessions.has("live").await.expect("has"),
@@ -366,14 +356,7 @@ async fn a_long_run_of_live_sessions_does_not_hide_expired_ones_behind_it() {
     save(&store, "b", "s2", &[], store.next_offset(), false);
     save(&store, "c", "s3", &[], store.next_offset(), true);
     let sessions = factory.create_map("recovery:/:sessions").expect("map");
-    let mut c_kept = true;
-    for _ in 0..60 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        c_kept = sessions.has("c").await.expect("has");
-        if !c_kept {
-            break;
-        }
-    }
+    let c_kept = settled(|| async { sessions.has("c").await.expect("has") }, |k| !k).await;
     assert!(
         !c_kept,
         "the expired session after the live ones is reclaimed"
