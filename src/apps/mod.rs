@@ -1,5 +1,6 @@
 //! Layer 4: applications built on the public API, chosen with `--app`.
 
+pub mod chat;
 pub mod echo;
 pub mod loadtest;
 pub mod protocol_suite;

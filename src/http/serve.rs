@@ -2,6 +2,7 @@
 //! gracefully when the shutdown signal fires.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -9,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::fallback::HttpHandler;
 use super::service::EdgeService;
 use crate::engine::{DisconnectReason, Engine};
 
@@ -22,6 +24,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// connection task to finish, and a channel whose closing (every task has
 /// dropped its sender) means they all have.
 pub async fn serve(listener: TcpListener, engine: Engine, shutdown: impl Future<Output = ()>) {
+    serve_with_fallback(listener, engine, None, shutdown).await;
+}
+
+/// [`serve`], with every request that is not the engine's handed to
+/// `fallback` (an application's own endpoints on the same port).
+pub async fn serve_with_fallback(
+    listener: TcpListener,
+    engine: Engine,
+    fallback: Option<Arc<dyn HttpHandler>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30));
@@ -45,7 +58,7 @@ pub async fn serve(listener: TcpListener, engine: Engine, shutdown: impl Future<
         let conn = http
             .serve_connection(
                 TokioIo::new(stream),
-                EdgeService::new(engine.clone(), Some(addr)),
+                EdgeService::new(engine.clone(), Some(addr)).with_fallback(fallback.clone()),
             )
             .with_upgrades();
         let stop = stop.clone();

@@ -1,22 +1,27 @@
-//! [`EdgeService`]: a hyper `Service` answering the engine's path and `404`
-//! everywhere else. Mount it in any hyper 1.x server.
+//! [`EdgeService`]: a hyper `Service` answering the engine's path, handing
+//! every other request to an application's [`HttpHandler`] when there is one,
+//! and `404` otherwise. Mount it in any hyper 1.x server.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
+use super::fallback::{dispatch, plain, HttpHandler};
 use crate::engine::Engine;
 
 /// The service for one connection (it knows the peer address).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EdgeService {
     engine: Engine,
     remote_addr: Option<SocketAddr>,
+    /// Answers what is not the engine's path.
+    fallback: Option<Arc<dyn HttpHandler>>,
 }
 
 impl EdgeService {
@@ -25,7 +30,14 @@ impl EdgeService {
         Self {
             engine,
             remote_addr,
+            fallback: None,
         }
+    }
+
+    /// Hands every request that is not the engine's to `fallback`.
+    pub fn with_fallback(mut self, fallback: Option<Arc<dyn HttpHandler>>) -> Self {
+        self.fallback = fallback;
+        self
     }
 }
 
@@ -41,13 +53,14 @@ where
     fn call(&self, req: Request<B>) -> Self::Future {
         let engine = self.engine.clone();
         let remote_addr = self.remote_addr;
+        let fallback = self.fallback.clone();
         Box::pin(async move {
             if engine.matches(req.uri().path()) {
                 Ok(engine.handle(req, remote_addr).await)
+            } else if let Some(fallback) = fallback {
+                Ok(dispatch(fallback.as_ref(), req, remote_addr).await)
             } else {
-                let mut r = Response::new(Full::new(Bytes::from_static(b"Not found")));
-                *r.status_mut() = StatusCode::NOT_FOUND;
-                Ok(r)
+                Ok(plain(StatusCode::NOT_FOUND, "Not found"))
             }
         })
     }
