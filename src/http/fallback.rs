@@ -41,7 +41,9 @@ where
     let body = match Limited::new(body, handler.max_body()).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
             return if too_large {
                 plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
             } else {

@@ -57,11 +57,23 @@ mod tests {
     fn iso_and_back() {
         assert_eq!(iso(1_674_815_401_234), "2023-01-27T10:30:01.234Z");
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
-        assert_eq!(parse(&json!("2023-01-27T10:30:01.234Z")), Some(1_674_815_401_234));
-        assert_eq!(parse(&json!("2023-01-27T11:30:01.234+01:00")), Some(1_674_815_401_234));
+        assert_eq!(
+            parse(&json!("2023-01-27T10:30:01.234Z")),
+            Some(1_674_815_401_234)
+        );
+        assert_eq!(
+            parse(&json!("2023-01-27T11:30:01.234+01:00")),
+            Some(1_674_815_401_234)
+        );
         assert_eq!(parse(&json!(1_674_815_401_234u64)), Some(1_674_815_401_234));
         assert_eq!(parse(&json!("1674815401234")), Some(1_674_815_401_234));
-        for bad in [json!("yesterday"), json!(-5), json!(null), json!([1]), json!("")] {
+        for bad in [
+            json!("yesterday"),
+            json!(-5),
+            json!(null),
+            json!([1]),
+            json!(""),
+        ] {
             assert_eq!(parse(&bad), None, "{bad}");
         }
         assert_eq!(parse(&json!("1969-12-31T23:59:59Z")), None);

@@ -103,7 +103,11 @@ mod tests {
             (ChatError::Unauthorized("x".into()), "unauthorized", 401),
             (ChatError::NotParticipant, "not_participant", 403),
             (ChatError::Blocked("x".into()), "blocked", 403),
-            (ChatError::InvalidPayload("x".into()), "invalid_payload", 400),
+            (
+                ChatError::InvalidPayload("x".into()),
+                "invalid_payload",
+                400,
+            ),
             (ChatError::TooLarge("x".into()), "too_large", 413),
             (ChatError::NotFound("x".into()), "not_found", 404),
             (ChatError::Storage(StorageError::ShutDown), "internal", 503),

@@ -15,7 +15,8 @@ pub struct Identity {
 impl Identity {
     /// True when the token has expired at `now_ms`.
     pub fn expired(&self, now_ms: u64) -> bool {
-        self.expires_at.is_some_and(|exp| exp.saturating_mul(1000) <= now_ms)
+        self.expires_at
+            .is_some_and(|exp| exp.saturating_mul(1000) <= now_ms)
     }
 }
 

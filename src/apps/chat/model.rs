@@ -45,7 +45,9 @@ pub struct Conversation {
 impl Conversation {
     /// True when `user` takes part.
     pub fn has(&self, user: &str) -> bool {
-        self.participants.binary_search_by(|p| p.as_str().cmp(user)).is_ok()
+        self.participants
+            .binary_search_by(|p| p.as_str().cmp(user))
+            .is_ok()
     }
 
     /// The conversation as clients see it.

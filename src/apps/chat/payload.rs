@@ -28,14 +28,16 @@ pub fn string(payload: &Value, field: &str, max: usize) -> ChatResult<String> {
 pub fn optional_string(payload: &Value, field: &str, max: usize) -> ChatResult<Option<String>> {
     match object(payload)?.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => {
-            Err(ChatError::InvalidPayload(format!("{field} must not be empty")))
-        }
-        Some(Value::String(s)) if s.len() > max => Err(ChatError::TooLarge(format!(
-            "{field} is over {max} bytes"
+        Some(Value::String(s)) if s.is_empty() => Err(ChatError::InvalidPayload(format!(
+            "{field} must not be empty"
         ))),
+        Some(Value::String(s)) if s.len() > max => {
+            Err(ChatError::TooLarge(format!("{field} is over {max} bytes")))
+        }
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ChatError::InvalidPayload(format!("{field} must be a string"))),
+        Some(_) => Err(ChatError::InvalidPayload(format!(
+            "{field} must be a string"
+        ))),
     }
 }
 
@@ -54,7 +56,9 @@ pub fn check_id(field: &str, s: &str) -> ChatResult<()> {
             "{field} must be 1 to {MAX_ID_LEN} bytes"
         )));
     }
-    if s.chars().any(|c| c.is_control() || c.is_whitespace() || c == ':') {
+    if s.chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == ':')
+    {
         return Err(ChatError::InvalidPayload(format!(
             "{field} must not hold spaces, control characters or ':'"
         )));
@@ -127,22 +131,44 @@ mod tests {
         assert_eq!(code(string(&json!([1]), "a", 1)), "invalid_payload");
         assert_eq!(optional_u64(&p, "n").expect("n"), Some(5));
         assert_eq!(optional_u64(&p, "none").expect("none"), None);
-        assert_eq!(code(optional_u64(&json!({"n": -1}), "n")), "invalid_payload");
-        assert_eq!(code(optional_u64(&json!({"n": "5"}), "n")), "invalid_payload");
+        assert_eq!(
+            code(optional_u64(&json!({"n": -1}), "n")),
+            "invalid_payload"
+        );
+        assert_eq!(
+            code(optional_u64(&json!({"n": "5"}), "n")),
+            "invalid_payload"
+        );
         assert_eq!(optional_time(&p, "t").expect("t"), Some(1_769_509_800_000));
-        assert_eq!(code(optional_time(&json!({"t": "soon"}), "t")), "invalid_payload");
+        assert_eq!(
+            code(optional_time(&json!({"t": "soon"}), "t")),
+            "invalid_payload"
+        );
         assert_eq!(optional_ids(&p, "l", 2).expect("l"), vec!["u1", "u2"]);
         assert_eq!(code(optional_ids(&p, "l", 1)), "too_large");
-        assert_eq!(code(optional_ids(&json!({"l": [1]}), "l", 5)), "invalid_payload");
-        assert_eq!(code(optional_ids(&json!({"l": "u1"}), "l", 5)), "invalid_payload");
+        assert_eq!(
+            code(optional_ids(&json!({"l": [1]}), "l", 5)),
+            "invalid_payload"
+        );
+        assert_eq!(
+            code(optional_ids(&json!({"l": "u1"}), "l", 5)),
+            "invalid_payload"
+        );
         assert!(optional_ids(&p, "none", 1).expect("none").is_empty());
     }
 
     #[test]
     fn ids_refuse_room_separators_and_spaces() {
-        assert_eq!(id(&json!({"i": "ab-12_x.y"}), "i").expect("ok"), "ab-12_x.y");
+        assert_eq!(
+            id(&json!({"i": "ab-12_x.y"}), "i").expect("ok"),
+            "ab-12_x.y"
+        );
         for bad in ["a:b", "a b", "a\u{0}b", "a\nb"] {
-            assert_eq!(code(id(&json!({ "i": bad }), "i")), "invalid_payload", "{bad:?}");
+            assert_eq!(
+                code(id(&json!({ "i": bad }), "i")),
+                "invalid_payload",
+                "{bad:?}"
+            );
         }
         let long = "x".repeat(MAX_ID_LEN + 1);
         assert_eq!(code(id(&json!({ "i": long }), "i")), "too_large");

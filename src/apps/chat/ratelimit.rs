@@ -120,8 +120,12 @@ mod tests {
             }
             other => panic!("expected a rate limit, got {other:?}"),
         }
-        rl.check("bob", "message:send").await.expect("bob counts apart");
-        rl.check("alice", "message:read").await.expect("another event");
+        rl.check("bob", "message:send")
+            .await
+            .expect("bob counts apart");
+        rl.check("alice", "message:read")
+            .await
+            .expect("another event");
         rl.check("alice", "socket:ping").await.expect("not limited");
     }
 

@@ -91,7 +91,12 @@ impl ChatService {
                 tracing::warn!(error = %e, "message:received (muted) failed");
             }
         }
-        for p in state.conv.participants.iter().filter(|p| **p != m.sender_id) {
+        for p in state
+            .conv
+            .participants
+            .iter()
+            .filter(|p| **p != m.sender_id)
+        {
             let read = state.reads.get(p).copied().unwrap_or_default();
             let data = json!({
                 "conversationId": m.conversation_id,

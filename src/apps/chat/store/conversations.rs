@@ -22,7 +22,11 @@ impl ChatStore {
                 "a one-to-one conversation needs another participant".into(),
             ));
         }
-        let (a, b) = if user < other { (user, other) } else { (other, user) };
+        let (a, b) = if user < other {
+            (user, other)
+        } else {
+            (other, user)
+        };
         let pair = key(&[a, b]);
         if let Some(cid) = self.pairs.get::<String>(&pair).await? {
             if let Some(conv) = self.conversations.get::<Conversation>(&cid).await? {
@@ -175,7 +179,11 @@ impl ChatStore {
                 return Ok(());
             }
             self.heads.set(cid, head).await?;
-            tracing::info!(conversation = cid, last_seq = head.last_seq, "chat head repaired");
+            tracing::info!(
+                conversation = cid,
+                last_seq = head.last_seq,
+                "chat head repaired"
+            );
         }
     }
 

@@ -153,7 +153,11 @@ impl ChatStore {
     }
 
     /// A page of `state`'s history as `query` asks.
-    pub async fn history(&self, state: &ConvState, query: &HistoryQuery) -> ChatResult<HistoryPage> {
+    pub async fn history(
+        &self,
+        state: &ConvState,
+        query: &HistoryQuery,
+    ) -> ChatResult<HistoryPage> {
         let last = state.head.last_seq;
         let limit = query.limit.clamp(1, 100) as u64;
         let mut lo = query.after.map_or(1, |a| a.saturating_add(1));
@@ -248,7 +252,12 @@ impl ChatStore {
                 .messages
                 .range_from(messages_key(&cid, from), limit)
                 .await?;
-            out.extend(found.into_iter().map(|(_, m)| m).filter(|m| m.conversation_id == cid));
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .filter(|m| m.conversation_id == cid),
+            );
         }
         out.sort_by_key(|m| (m.server_ts, m.seq));
         out.truncate(limit);

@@ -53,7 +53,9 @@ impl ChatStore {
             blocked: blocked.clone(),
             at: now_ms(),
         };
-        self.blocks.set(key(&[&cid, &blocked, blocker]), &block).await?;
+        self.blocks
+            .set(key(&[&cid, &blocked, blocker]), &block)
+            .await?;
         self.user_blocks
             .set(key(&[blocker, &cid, &blocked]), &block)
             .await?;
@@ -80,7 +82,9 @@ impl ChatStore {
         };
         let cid = state.conv.id.clone();
         self.blocks.del(key(&[&cid, &blocked, blocker])).await?;
-        self.user_blocks.del(key(&[blocker, &cid, &blocked])).await?;
+        self.user_blocks
+            .del(key(&[blocker, &cid, &blocked]))
+            .await?;
         self.flush().await?;
         Ok(Some(state.blocks.remove(i)))
     }
@@ -130,11 +134,12 @@ impl ChatStore {
 
     /// `user`'s muted conversations and since when (unix ms).
     pub async fn mutes_of(&self, user: &str) -> ChatResult<Vec<(String, u64)>> {
-        let found: Vec<(Vec<u8>, u64)> = self
-            .mutes
-            .scan_prefix(prefix(&[user]), MAX_LISTED)
-            .await?;
-        Ok(found.into_iter().map(|(k, at)| (last_part(&k), at)).collect())
+        let found: Vec<(Vec<u8>, u64)> =
+            self.mutes.scan_prefix(prefix(&[user]), MAX_LISTED).await?;
+        Ok(found
+            .into_iter()
+            .map(|(k, at)| (last_part(&k), at))
+            .collect())
     }
 
     /// Until when `device` of `user` had everything; `None` for a device
