@@ -36,9 +36,15 @@ async fn main() -> anyhow::Result<()> {
         storage: Some(storage),
         ..cli.io_config()
     };
-    let handler = edgeio::apps::build(&cli.app, io_config)
-        .ok_or_else(|| anyhow!("unknown app {:?}", cli.app))?;
-    let engine = edgeio::Engine::new(config, handler);
+    let app = edgeio::apps::build(
+        &cli.app,
+        edgeio::apps::AppContext {
+            io_config,
+            chat: edgeio::apps::chat::ChatConfig::default(),
+            verifier: None,
+        },
+    )?;
+    let engine = edgeio::Engine::new(config, app.handler);
 
     let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(
@@ -47,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         path = %engine.config().path,
         "edgeio listening"
     );
-    edgeio::serve(listener, engine, edgeio::shutdown::signal()).await;
+    edgeio::http::serve_with_fallback(listener, engine, app.http, edgeio::shutdown::signal()).await;
     // Everything written is flushed and the data directory released.
     factory.shutdown().await.context("storage shutdown")?;
     tracing::info!("stopped");

@@ -8,18 +8,65 @@ pub mod protocol_suite;
 use std::sync::Arc;
 
 use crate::engine::EngineHandler;
+use crate::http::HttpHandler;
 use crate::server::IoConfig;
 
 /// The applications the binary can run.
-pub const NAMES: &[&str] = &["echo", "protocol-suite", "loadtest"];
+pub const NAMES: &[&str] = &["chat", "echo", "protocol-suite", "loadtest"];
 
-/// The handler of application `name`, or `None` when there is no such app.
-/// Socket.IO applications are built with `io_config`.
-pub fn build(name: &str, io_config: IoConfig) -> Option<Arc<dyn EngineHandler>> {
+/// What an application serves: its Engine.IO handler and, when it has
+/// endpoints of its own, what answers every other path.
+pub struct App {
+    /// The engine's handler.
+    pub handler: Arc<dyn EngineHandler>,
+    /// The application's own HTTP endpoints.
+    pub http: Option<Arc<dyn HttpHandler>>,
+}
+
+/// What building an application needs besides its name.
+pub struct AppContext {
+    /// The Socket.IO settings (and the storage).
+    pub io_config: IoConfig,
+    /// The chat's settings.
+    pub chat: chat::ChatConfig,
+    /// Checks the chat's tokens; the chat cannot run without it.
+    pub verifier: Option<Arc<dyn chat::Verifier>>,
+}
+
+/// Why an application could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No application has that name.
+    #[error("unknown app {0:?} (one of: {names})", names = NAMES.join(", "))]
+    Unknown(String),
+    /// The chat needs a token verifier.
+    #[error("the chat app needs a token verifier")]
+    NoVerifier,
+    /// The chat could not open its state.
+    #[error("the chat app could not start: {0}")]
+    Chat(#[from] chat::ChatError),
+}
+
+/// Builds application `name`.
+pub fn build(name: &str, ctx: AppContext) -> Result<App, AppError> {
+    let handler_only = |handler| {
+        Ok(App {
+            handler,
+            http: None,
+        })
+    };
     match name {
-        "echo" => Some(Arc::new(echo::Echo)),
-        "protocol-suite" => Some(protocol_suite::build(io_config)),
-        "loadtest" => Some(loadtest::build(io_config)),
-        _ => None,
+        "echo" => handler_only(Arc::new(echo::Echo)),
+        "protocol-suite" => handler_only(protocol_suite::build(ctx.io_config)),
+        "loadtest" => handler_only(loadtest::build(ctx.io_config)),
+        "chat" => {
+            let verifier = ctx.verifier.ok_or(AppError::NoVerifier)?;
+            let app = chat::build(ctx.io_config, ctx.chat, verifier)?;
+            Ok(App {
+                handler: app.handler,
+                http: Some(app.http),
+            })
+        }
+        other => Err(AppError::Unknown(other.to_string())),
     }
 }
