@@ -11,6 +11,7 @@
 //! - [`socket`]: the Socket.IO events, presence and typing.
 //! - [`payload`], [`clock`], [`ratelimit`], [`error`], [`config`]: helpers.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
