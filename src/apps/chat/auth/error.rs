@@ -36,14 +36,14 @@ pub enum AuthError {
     Malformed(String),
     /// The `sub` claim (the user id) is missing or not a valid id.
     #[error("the token's subject (sub) {0}")]
-    BadSubject(#[from] IdError),
+    BadSubject(IdError),
     /// A key file cannot be read or written.
-    #[error("key file {}: {source}", .path.display())]
+    #[error("key file {}: {error}", .path.display())]
     KeyFile {
         /// The file.
         path: PathBuf,
-        /// What the system said.
-        source: io::Error,
+        /// What the system said (in the message, so not also a `source`).
+        error: io::Error,
     },
     /// A key file holds no key usable with the configuration.
     #[error("key file {} {reason}", .path.display())]
@@ -76,6 +76,14 @@ pub enum AuthError {
     /// Signing failed.
     #[error("cannot sign the token: {0}")]
     Sign(String),
+}
+
+// Not `#[from]`: that would also make the id error the `source`, and an
+// error chain would print it twice.
+impl From<IdError> for AuthError {
+    fn from(e: IdError) -> Self {
+        Self::BadSubject(e)
+    }
 }
 
 impl AuthError {
@@ -164,7 +172,7 @@ mod tests {
         let server_problems = [
             AuthError::KeyFile {
                 path: "/k".into(),
-                source: io::Error::from(io::ErrorKind::NotFound),
+                error: io::Error::from(io::ErrorKind::NotFound),
             },
             AuthError::BadKey {
                 path: "/k".into(),
@@ -205,7 +213,7 @@ mod tests {
         assert!(e.to_string().contains("--jwt-private-key"), "{e}");
         let e = AuthError::KeyFile {
             path: "/k.pem".into(),
-            source: io::Error::from(io::ErrorKind::NotFound),
+            error: io::Error::from(io::ErrorKind::NotFound),
         };
         assert!(e.to_string().starts_with("key file /k.pem: "), "{e}");
     }

@@ -186,9 +186,9 @@ fn pem_is_private(pem: &[u8]) -> bool {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, AuthError> {
-    fs::read(path).map_err(|source| AuthError::KeyFile {
+    fs::read(path).map_err(|error| AuthError::KeyFile {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 

@@ -26,7 +26,7 @@ const SECRET_BYTES: usize = 32;
 pub(super) fn load_or_create(dir: &Path) -> Result<String, AuthError> {
     let path = dir.join(SECRET_FILE);
     match read(&path) {
-        Err(AuthError::KeyFile { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+        Err(AuthError::KeyFile { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
             create(dir, path)
         }
         other => other,
@@ -35,9 +35,9 @@ pub(super) fn load_or_create(dir: &Path) -> Result<String, AuthError> {
 
 /// Reads an existing secret file.
 fn read(path: &Path) -> Result<String, AuthError> {
-    let io_err = |source| AuthError::KeyFile {
+    let io_err = |error| AuthError::KeyFile {
         path: path.to_owned(),
-        source,
+        error,
     };
     let meta = fs::metadata(path).map_err(io_err)?;
     if !meta.is_file() {
@@ -65,7 +65,7 @@ fn read(path: &Path) -> Result<String, AuthError> {
 fn create(dir: &Path, path: PathBuf) -> Result<String, AuthError> {
     let io_err = |p: &Path| {
         let p = p.to_owned();
-        move |source| AuthError::KeyFile { path: p, source }
+        move |error| AuthError::KeyFile { path: p, error }
     };
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let secret = generate().map_err(io_err(&path))?;
@@ -87,7 +87,7 @@ fn create(dir: &Path, path: PathBuf) -> Result<String, AuthError> {
             Ok(secret)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read(&path),
-        Err(source) => Err(AuthError::KeyFile { path, source }),
+        Err(error) => Err(AuthError::KeyFile { path, error }),
     }
 }
 
