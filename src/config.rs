@@ -1,6 +1,10 @@
 //! The binary's settings: every flag also an `EDGEIO_*` environment variable;
 //! `PORT` is honoured when no listen address is given.
 
+mod jwt;
+
+pub use jwt::{Command, JwtArgs, TokenArgs};
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,12 +134,14 @@ pub struct Cli {
     #[arg(long, env = "EDGEIO_STORE", default_value = "sled", value_parser = ["sled", "memory"])]
     pub store: String,
 
-    /// The data directory of --store sled (one edgeio process at a time).
+    /// The data directory of --store sled (one edgeio process at a time),
+    /// and of the chat service's generated token secret.
     #[arg(
         long,
         env = "EDGEIO_DATA_DIR",
         default_value = "./data",
-        value_name = "DIR"
+        value_name = "DIR",
+        global = true
     )]
     pub data_dir: PathBuf,
 
@@ -161,6 +167,14 @@ pub struct Cli {
     /// Log format: text or json. Levels come from RUST_LOG (default info).
     #[arg(long, env = "EDGEIO_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+
+    /// The chat service's token keys.
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+
+    /// A command to run instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
 fn parse_transport(s: &str) -> Result<TransportKind, String> {

@@ -1,5 +1,6 @@
 //! The `edgeio` binary: parse the flags, set up logging, serve until Ctrl-C or
-//! SIGTERM.
+//! SIGTERM. `edgeio token` prints a chat token instead, and neither opens the
+//! storage nor listens.
 
 use anyhow::{anyhow, Context};
 use std::io::IsTerminal;
@@ -7,13 +8,17 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use edgeio::config::Cli;
+use edgeio::apps::chat::auth::Authenticator;
+use edgeio::config::{Cli, Command, TokenArgs};
 use edgeio::server::{IoConfig, ServerStorage};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing(&cli.log_format);
+    if let Some(Command::Token(args)) = &cli.command {
+        return print_token(&cli, args);
+    }
 
     let addr = cli
         .listen_addr(std::env::var("PORT").ok().as_deref())
@@ -57,6 +62,18 @@ async fn main() -> anyhow::Result<()> {
     // Everything written is flushed and the data directory released.
     factory.shutdown().await.context("storage shutdown")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `edgeio token`: one line on stdout, the token, signed with the key the
+/// server would use (the generated secret is made now if absent, and the
+/// server started later finds it).
+fn print_token(cli: &Cli, args: &TokenArgs) -> anyhow::Result<()> {
+    let auth = Authenticator::load(&cli.auth_config()).context("cannot load the token key")?;
+    let token = auth
+        .mint(&args.user, args.ttl)
+        .with_context(|| format!("cannot make a token for user {:?}", args.user))?;
+    println!("{token}");
     Ok(())
 }
 
