@@ -1,8 +1,10 @@
 //! The binary's settings: every flag also an `EDGEIO_*` environment variable;
 //! `PORT` is honoured when no listen address is given.
 
+mod chat;
 mod jwt;
 
+pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 
 use std::net::SocketAddr;
@@ -161,7 +163,7 @@ pub struct Cli {
     pub node_id: Option<String>,
 
     /// The application to run.
-    #[arg(long, env = "EDGEIO_APP", default_value = "echo", value_parser = clap::builder::PossibleValuesParser::new(crate::apps::NAMES))]
+    #[arg(long, env = "EDGEIO_APP", default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(crate::apps::NAMES))]
     pub app: String,
 
     /// Log format: text or json. Levels come from RUST_LOG (default info).
@@ -171,6 +173,10 @@ pub struct Cli {
     /// The chat service's token keys.
     #[command(flatten)]
     pub jwt: JwtArgs,
+
+    /// The chat service's limits.
+    #[command(flatten)]
+    pub chat: ChatArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]

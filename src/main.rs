@@ -8,7 +8,10 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use std::sync::Arc;
+
 use edgeio::apps::chat::auth::Authenticator;
+use edgeio::apps::chat::Verifier;
 use edgeio::config::{Cli, Command, TokenArgs};
 use edgeio::server::{IoConfig, ServerStorage};
 
@@ -41,12 +44,19 @@ async fn main() -> anyhow::Result<()> {
         storage: Some(storage),
         ..cli.io_config()
     };
+    let verifier: Option<Arc<dyn Verifier>> = if cli.app == "chat" {
+        let auth = Authenticator::load(&cli.auth_config()).context("cannot load the token keys")?;
+        tracing::info!(alg = ?auth.alg(), generated_key = auth.generated_key(), "chat tokens");
+        Some(Arc::new(auth))
+    } else {
+        None
+    };
     let app = edgeio::apps::build(
         &cli.app,
         edgeio::apps::AppContext {
             io_config,
-            chat: edgeio::apps::chat::ChatConfig::default(),
-            verifier: None,
+            chat: cli.chat_config().map_err(|e| anyhow!(e))?,
+            verifier,
         },
     )?;
     let engine = edgeio::Engine::new(config, app.handler);

@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 
+use super::auth::{validate_user_id, MAX_USER_ID_LEN};
 use super::clock;
 use super::error::{ChatError, ChatResult};
 
-/// Ids (conversation, message, user, device) longer than this are refused.
-pub const MAX_ID_LEN: usize = 128;
+/// Ids (conversation, message, user) longer than this are refused.
+pub const MAX_ID_LEN: usize = MAX_USER_ID_LEN;
 
 /// The object a payload must be.
 pub fn object(payload: &Value) -> ChatResult<&serde_json::Map<String, Value>> {
@@ -49,21 +50,10 @@ pub fn id(payload: &Value, field: &str) -> ChatResult<String> {
     Ok(s)
 }
 
-/// [`id`]'s rule for a string from elsewhere (a path, a list).
+/// [`id`]'s rule (a user id's: see [`validate_user_id`]) for a string from
+/// elsewhere (a path, a list).
 pub fn check_id(field: &str, s: &str) -> ChatResult<()> {
-    if s.is_empty() || s.len() > MAX_ID_LEN {
-        return Err(ChatError::InvalidPayload(format!(
-            "{field} must be 1 to {MAX_ID_LEN} bytes"
-        )));
-    }
-    if s.chars()
-        .any(|c| c.is_control() || c.is_whitespace() || c == ':')
-    {
-        return Err(ChatError::InvalidPayload(format!(
-            "{field} must not hold spaces, control characters or ':'"
-        )));
-    }
-    Ok(())
+    validate_user_id(s).map_err(|e| ChatError::InvalidPayload(format!("{field} {e}")))
 }
 
 /// Optional non-negative integer `field`.

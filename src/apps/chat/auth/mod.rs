@@ -37,6 +37,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::identity::Identity;
 pub use alg::{JwtAlg, UnknownAlg};
 pub use error::AuthError;
 pub use ids::{validate_device_id, validate_user_id, IdError, MAX_DEVICE_ID_LEN, MAX_USER_ID_LEN};
@@ -51,15 +52,6 @@ pub const LEEWAY_SECS: u64 = 5;
 /// Longest token accepted, in bytes: a bound on the work a stranger can ask
 /// of the server before its signature is checked.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
-
-/// A verified user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The token's `sub`.
-    pub user_id: String,
-    /// The token's `exp`, in seconds since the Unix epoch.
-    pub expires_at: Option<u64>,
-}
 
 /// Verifies (and, with a signing key, mints) the chat service's tokens.
 pub struct Authenticator {
@@ -210,4 +202,11 @@ fn probe(alg: JwtAlg, key: &EncodingKey, decoding: &DecodingKey) -> Result<(), A
     jsonwebtoken::decode::<Claims>(&token, decoding, &validation(alg))
         .map(drop)
         .map_err(|e| AuthError::from_jwt(&e, alg))
+}
+
+impl super::identity::Verifier for Authenticator {
+    fn verify(&self, token: &str) -> super::error::ChatResult<Identity> {
+        Authenticator::verify(self, token)
+            .map_err(|e| super::error::ChatError::Unauthorized(e.to_string()))
+    }
 }

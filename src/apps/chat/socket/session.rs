@@ -8,10 +8,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::apps::chat::auth::{token_from_handshake, validate_device_id};
 use crate::apps::chat::clock::now_ms;
 use crate::apps::chat::error::{ChatError, ChatResult};
 use crate::apps::chat::identity::{Identity, Verifier};
-use crate::apps::chat::payload;
 use crate::engine::Handshake;
 
 /// The device id used when a client names none.
@@ -39,7 +39,8 @@ impl ChatSession {
         handshake: Option<&Handshake>,
         max_in_flight: usize,
     ) -> ChatResult<Self> {
-        let token = token(auth, handshake)
+        let query = handshake.and_then(|h| h.uri.query());
+        let token = token_from_handshake(auth, query)
             .ok_or_else(|| ChatError::Unauthorized("a token is required".into()))?;
         let identity = verifier.verify(&token)?;
         if identity.expired(now_ms()) {
@@ -47,7 +48,16 @@ impl ChatSession {
         }
         let device = match auth.get("deviceId") {
             None | Some(Value::Null) => DEFAULT_DEVICE.to_string(),
-            Some(_) => payload::id(auth, "deviceId")?,
+            Some(Value::String(d)) => {
+                validate_device_id(d)
+                    .map_err(|e| ChatError::InvalidPayload(format!("deviceId {e}")))?;
+                d.clone()
+            }
+            Some(_) => {
+                return Err(ChatError::InvalidPayload(
+                    "deviceId must be a string".into(),
+                ));
+            }
         };
         Ok(Self {
             user: identity.user_id.into(),
@@ -98,13 +108,4 @@ impl ChatSession {
                 retry_after: 1,
             })
     }
-}
-
-/// The token of a connecting client: `auth.token`, else the `token` query
-/// parameter of the handshake.
-fn token(auth: &Value, handshake: Option<&Handshake>) -> Option<String> {
-    if let Some(t) = auth.get("token").and_then(Value::as_str) {
-        return Some(t.to_string());
-    }
-    handshake?.query("token").map(str::to_string)
 }
