@@ -131,7 +131,12 @@ impl Rest {
             Route::Unblock(cid) => s.unblock(user, &cid, &json_body(body)?).await?,
             Route::Mute(cid) => s.mute(user, &cid, true).await?,
             Route::Unmute(cid) => s.mute(user, &cid, false).await?,
-            Route::Read(cid) => s.read(user, &cid, &json_body(body)?).await?,
+            Route::Read(cid) => {
+                let payload = json_body(body)?;
+                // As the socket's `message:read`: the front door counts it.
+                s.limit(user, "message:read").await?;
+                s.read(user, &cid, &payload).await?
+            }
             Route::Blocks => s.blocks(user).await?,
             Route::Mutes => s.mutes(user).await?,
         };
