@@ -32,7 +32,7 @@ fn bearer(headers: &HeaderMap) -> ChatResult<&str> {
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(missing)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(missing)?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(missing)?;
     let token = token.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
         Ok(token)

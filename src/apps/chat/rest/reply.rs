@@ -40,6 +40,9 @@ impl RestError {
                 json!({"error": {"code": "method_not_allowed", "message": self.to_string()}}),
             ),
         };
+        if let Self::Chat(ChatError::Storage(e)) = &self {
+            tracing::error!(error = %e, "a chat REST request failed in storage");
+        }
         let mut reply = json_reply(status, &body);
         let headers = reply.headers_mut();
         match self {
@@ -48,9 +51,6 @@ impl RestError {
             }
             Self::Chat(ChatError::RateLimited { retry_after, .. }) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            }
-            Self::Chat(ChatError::Storage(e)) => {
-                tracing::error!(error = %e, "a chat REST request failed in storage");
             }
             Self::MethodNotAllowed { allow, .. } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
