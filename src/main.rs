@@ -55,7 +55,10 @@ async fn main() -> anyhow::Result<()> {
         &cli.app,
         edgeio::apps::AppContext {
             io_config,
-            chat: cli.chat_config().map_err(|e| anyhow!(e))?,
+            chat: edgeio::apps::chat::ChatConfig {
+                cors: config.cors.clone(),
+                ..cli.chat_config().map_err(|e| anyhow!(e))?
+            },
             verifier,
         },
     )?;

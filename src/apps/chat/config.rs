@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::ratelimit::RateLimits;
+use crate::engine::CorsConfig;
 
 /// The chat service's settings.
 #[derive(Debug, Clone)]
@@ -27,6 +28,9 @@ pub struct ChatConfig {
     /// How often connected devices' "seen until" is written (what a device
     /// is sent again after a crash is at most this old).
     pub seen_interval: Duration,
+    /// Which other origins' pages may call the REST API (the binary passes
+    /// the engine's, so the API and Socket.IO allow the same pages).
+    pub cors: CorsConfig,
 }
 
 impl Default for ChatConfig {
@@ -41,6 +45,7 @@ impl Default for ChatConfig {
             max_in_flight: 64,
             max_pending: 500,
             seen_interval: Duration::from_secs(5),
+            cors: CorsConfig::default(),
         }
     }
 }

@@ -64,11 +64,12 @@ pub fn build(
     let store = store::ChatStore::open(factory.as_ref())?;
     let limiter = ratelimit::RateLimiter::new(config.rate_limits.clone(), factory.cache()?);
     let ns = io.of("/");
+    let cors = config.cors.clone();
     let service = ChatService::new(store, ns.clone(), limiter, config);
     socket::serve(&ns, service.clone(), verifier.clone());
     Ok(ChatApp {
         handler: io.engine_handler(),
-        http: Arc::new(rest::Rest::new(service.clone(), verifier)),
+        http: Arc::new(rest::Rest::new(service.clone(), verifier).with_cors(cors)),
         service,
     })
 }
