@@ -61,7 +61,7 @@ async fn a_one_to_one_needs_another_valid_participant() {
         ),
         (
             json!({"participantId": "a:b"}),
-            "participantId must not hold",
+            "participantId contains ':'",
         ),
         (json!(["bob"]), "must be a JSON object"),
     ];
