@@ -3,21 +3,22 @@
 //! calls over a real socket with the raw client of `tests/common` (declare
 //! `mod common;` next to `mod chat_support;`).
 //!
-//! Tokens are made in [`token`] and checked by [`verifier`] only, so that a
-//! switch to real JWTs touches these two functions.
+//! Tokens are real HS256 JWTs, made in [`token`] and checked by
+//! [`verifier`], the binary's own `Authenticator`.
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use edgeio::apps::chat::auth::{AuthConfig, Authenticator};
 
 use edgeio::apps::chat::model::Message;
 use edgeio::apps::chat::rest::Rest;
 use edgeio::apps::chat::service::SendRequest;
-use edgeio::apps::chat::{
-    self, ChatConfig, ChatError, ChatResult, ChatService, Identity, Verifier,
-};
+use edgeio::apps::chat::{self, ChatConfig, ChatResult, ChatService, Verifier};
 use edgeio::engine::CorsConfig;
 use edgeio::http::{serve_with_fallback, HttpHandler};
 use edgeio::server::{IoConfig, ServerStorage};
@@ -28,42 +29,60 @@ use tokio::sync::oneshot;
 
 use crate::common::{request, HttpResponse};
 
-/// The token of `user`.
+/// The HS256 secret of every test server.
+const SECRET: &str = "chat-tests-secret";
+
+/// The tests' key: real JWTs, HS256, the algorithm pinned.
+fn authenticator() -> &'static Authenticator {
+    static AUTH: OnceLock<Authenticator> = OnceLock::new();
+    AUTH.get_or_init(|| {
+        Authenticator::load(&AuthConfig {
+            alg: None,
+            secret: Some(SECRET.to_owned()),
+            public_key: None,
+            private_key: None,
+            data_dir: std::env::temp_dir(),
+        })
+        .expect("an HS256 key")
+    })
+}
+
+/// A token of `user`, valid for an hour.
 pub fn token(user: &str) -> String {
-    format!("t-{user}")
+    authenticator()
+        .mint(user, Duration::from_secs(3600))
+        .expect("mint a token")
 }
 
-/// A token of `alice` that expired long ago.
+/// A token of `alice`, signed with the right key, that expired an hour ago.
 pub fn expired_token() -> String {
-    "t-expired".to_owned()
+    let now = chat::clock::now_ms() / 1000;
+    signed(&json!({ "sub": "alice", "iat": now - 7200, "exp": now - 3600 }))
 }
 
-/// Tokens as the tests make them: `t-<user>` (valid for an hour), and
-/// `t-expired`; anything else is refused.
-struct TestVerifier;
-
-impl Verifier for TestVerifier {
-    fn verify(&self, token: &str) -> ChatResult<Identity> {
-        let now_secs = chat::clock::now_ms() / 1000;
-        if token == expired_token() {
-            return Ok(Identity {
-                user_id: "alice".to_owned(),
-                expires_at: Some(now_secs - 3600),
-            });
-        }
-        match token.strip_prefix("t-") {
-            Some(user) if !user.is_empty() => Ok(Identity {
-                user_id: user.to_owned(),
-                expires_at: Some(now_secs + 3600),
-            }),
-            _ => Err(ChatError::Unauthorized("the token does not verify".into())),
-        }
-    }
+/// `claims` signed with the right key (HS256), whatever they say.
+pub fn signed(claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).expect("a key"),
+    )
+    .expect("sign")
 }
 
-/// The verifier every chat test uses.
+/// The verifier every chat test uses: the JWT [`Authenticator`] the binary
+/// uses, on a fixed secret.
 pub fn verifier() -> Arc<dyn Verifier> {
-    Arc::new(TestVerifier)
+    Arc::new(
+        Authenticator::load(&AuthConfig {
+            alg: None,
+            secret: Some(SECRET.to_owned()),
+            public_key: None,
+            private_key: None,
+            data_dir: std::env::temp_dir(),
+        })
+        .expect("an HS256 key"),
+    )
 }
 
 /// The default settings with no rate limit on anything the tests repeat.
