@@ -227,6 +227,8 @@ mod tests {
         assert_eq!(map(ErrorKind::InvalidSignature), "bad_signature");
         assert_eq!(map(ErrorKind::InvalidAlgorithm), "wrong_algorithm");
         assert_eq!(map(ErrorKind::InvalidAudience), "malformed");
+        let aud = AuthError::from_jwt(&JwtError::from(ErrorKind::InvalidAudience), JwtAlg::Hs256);
+        assert!(aud.to_string().contains("audience (aud)"), "{aud}");
         assert_eq!(map(ErrorKind::InvalidToken), "malformed");
         assert_eq!(
             map(ErrorKind::MissingRequiredClaim("exp".into())),

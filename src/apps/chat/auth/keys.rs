@@ -100,7 +100,7 @@ fn hmac(secret: &str, generated: bool) -> Result<Keys, AuthError> {
     if secret.is_empty() {
         return Err(AuthError::Config("--jwt-secret is empty".into()));
     }
-    if secret.len() < MIN_SECRET_LEN {
+    if is_weak(secret) {
         tracing::warn!(
             "the JWT secret is shorter than {MIN_SECRET_LEN} bytes: tokens signed with it can be forged by guessing it"
         );
@@ -114,6 +114,11 @@ fn hmac(secret: &str, generated: bool) -> Result<Keys, AuthError> {
         ),
         generated,
     })
+}
+
+/// Whether a secret is too short for HS256's strength.
+fn is_weak(secret: &str) -> bool {
+    secret.len() < MIN_SECRET_LEN
 }
 
 /// An RS256 or ES256 public key, the algorithm it implies (which must be
@@ -196,5 +201,35 @@ fn bad(path: &Path, reason: &str) -> AuthError {
     AuthError::BadKey {
         path: path.to_owned(),
         reason: reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_under_32_bytes_are_weak() {
+        assert!(is_weak("s3cr3t"));
+        assert!(is_weak(&"x".repeat(31)));
+        assert!(!is_weak(&"x".repeat(32)));
+        assert!(!is_weak(&"x".repeat(64)));
+    }
+
+    #[test]
+    fn private_pem_labels_are_recognised() {
+        for label in [
+            "PRIVATE KEY",
+            "RSA PRIVATE KEY",
+            "EC PRIVATE KEY",
+            "ENCRYPTED PRIVATE KEY",
+        ] {
+            let pem = format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n");
+            assert!(pem_is_private(pem.as_bytes()), "{label}");
+        }
+        for label in ["PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE"] {
+            let pem = format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n");
+            assert!(!pem_is_private(pem.as_bytes()), "{label}");
+        }
     }
 }

@@ -169,6 +169,25 @@ mod tests {
     }
 
     #[test]
+    fn losing_the_race_to_create_keeps_the_winners_secret() {
+        // Another process made the file between our look and our link.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join(SECRET_FILE);
+        write_private(&path, "the winner's secret").expect("write");
+        let got = create(tmp.path(), path.clone()).expect("the winner's");
+        assert_eq!(got, "the winner's secret");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "the winner's secret\n"
+        );
+        assert_eq!(
+            fs::read_dir(tmp.path()).expect("list").count(),
+            1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
     fn an_existing_secret_is_trimmed_and_kept() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join(SECRET_FILE);

@@ -44,7 +44,7 @@ fn percent_decode(s: &str) -> Option<String> {
             b'%' => {
                 let hi = hex_digit(bytes.next()?)?;
                 let lo = hex_digit(bytes.next()?)?;
-                out.push((hi << 4) | lo);
+                out.push(hi * 16 + lo);
             }
             b'+' => out.push(b' '),
             _ => out.push(b),

@@ -192,4 +192,10 @@ fn debug_output_never_shows_the_secret() {
     let shown = format!("{cfg:?} {:?}", Authenticator::load(&cfg).expect("load"));
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("Hs256"), "{shown}");
+    let cfg_shown = format!("{cfg:?}");
+    assert!(
+        cfg_shown.contains("secret: Some(\"<redacted>\")"),
+        "{cfg_shown}"
+    );
+    assert!(cfg_shown.contains("data_dir"), "{cfg_shown}");
 }
