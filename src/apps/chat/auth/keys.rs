@@ -134,9 +134,10 @@ fn pem_keys(alg: Option<JwtAlg>, public: &Path, private: Option<&Path>) -> Resul
     let (found, decoding) = if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
         (JwtAlg::Rs256, key)
     } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
-        // An uncompressed P-256 point: 0x04, then x and y of 32 bytes each.
-        // P-384 and P-521 keys are longer, and cannot check ES256.
-        if key.try_get_as_bytes().map(<[u8]>::len).ok() != Some(65) {
+        // A P-256 point: 0x04 then x and y of 32 bytes each, or compressed,
+        // 0x02 or 0x03 then x. P-384 and P-521 points are longer, and
+        // cannot check ES256.
+        if !matches!(key.try_get_as_bytes().map(<[u8]>::len), Ok(33 | 65)) {
             return Err(bad(public, "is not a P-256 key (ES256 needs P-256)"));
         }
         (JwtAlg::Es256, key)

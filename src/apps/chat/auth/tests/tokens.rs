@@ -48,6 +48,16 @@ fn es256_round_trip() {
 }
 
 #[test]
+fn a_compressed_p256_public_key_works_too() {
+    let token = es256()
+        .mint("carol", Duration::from_secs(60))
+        .expect("mint");
+    let verifier = with_pem("es256-public-compressed.pem", None);
+    assert_eq!(verifier.alg(), JwtAlg::Es256);
+    assert_eq!(verifier.verify(&token).expect("verify").user_id, "carol");
+}
+
+#[test]
 fn a_stated_algorithm_that_fits_the_key_is_accepted() {
     for (alg, public) in [
         (JwtAlg::Rs256, "rs256-public.pem"),
