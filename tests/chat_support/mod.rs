@@ -33,18 +33,20 @@ use crate::common::{request, HttpResponse};
 const SECRET: &str = "chat-tests-secret";
 
 /// The tests' key: real JWTs, HS256, the algorithm pinned.
+fn auth_config() -> AuthConfig {
+    AuthConfig {
+        alg: None,
+        secret: Some(SECRET.to_owned()),
+        public_key: None,
+        private_key: None,
+        data_dir: std::env::temp_dir(),
+    }
+}
+
+/// The authenticator that mints the tests' tokens.
 fn authenticator() -> &'static Authenticator {
     static AUTH: OnceLock<Authenticator> = OnceLock::new();
-    AUTH.get_or_init(|| {
-        Authenticator::load(&AuthConfig {
-            alg: None,
-            secret: Some(SECRET.to_owned()),
-            public_key: None,
-            private_key: None,
-            data_dir: std::env::temp_dir(),
-        })
-        .expect("an HS256 key")
-    })
+    AUTH.get_or_init(|| Authenticator::load(&auth_config()).expect("an HS256 key"))
 }
 
 /// A token of `user`, valid for an hour.
@@ -73,16 +75,7 @@ pub fn signed(claims: &Value) -> String {
 /// The verifier every chat test uses: the JWT [`Authenticator`] the binary
 /// uses, on a fixed secret.
 pub fn verifier() -> Arc<dyn Verifier> {
-    Arc::new(
-        Authenticator::load(&AuthConfig {
-            alg: None,
-            secret: Some(SECRET.to_owned()),
-            public_key: None,
-            private_key: None,
-            data_dir: std::env::temp_dir(),
-        })
-        .expect("an HS256 key"),
-    )
+    Arc::new(Authenticator::load(&auth_config()).expect("an HS256 key"))
 }
 
 /// The default settings with no rate limit on anything the tests repeat.
