@@ -103,9 +103,18 @@ async fn keep_devices_seen(presence: std::sync::Weak<Presence>, service: ChatSer
 
 impl ChatSockets {
     fn on_connection(&self, socket: &Arc<Socket>) {
-        let Some(session) = socket.get::<ChatSession>() else {
-            socket.disconnect();
-            return;
+        let session = match socket.get::<ChatSession>() {
+            Some(session) => Ok(session),
+            None if socket.recovered() => self.restored_session(socket),
+            None => Err(ChatError::Unauthorized("no session".into())),
+        };
+        let session = match session {
+            Ok(session) => session,
+            Err(e) => {
+                let _ = socket.emit(&format!("error:{}", e.code()), e.body());
+                socket.disconnect();
+                return;
+            }
         };
         socket.join(user_room(&session.user));
         socket.join(device_room(&session.user, &session.device));
@@ -121,6 +130,26 @@ impl ChatSockets {
                 let _ = socket.emit(&format!("error:{}", e.code()), e.body());
             }
         });
+    }
+
+    /// The session of a socket restored by connection-state recovery, which
+    /// skips the connect middleware: the token the client sent again is
+    /// checked again, and must name the user whose room the socket kept.
+    fn restored_session(&self, socket: &Arc<Socket>) -> ChatResult<ChatSession> {
+        let handshake = socket.handshake();
+        let session = ChatSession::open(
+            self.verifier.as_ref(),
+            socket.auth(),
+            handshake.as_ref(),
+            self.service.config().max_in_flight,
+        )?;
+        if !socket.rooms().contains(&user_room(&session.user)) {
+            return Err(ChatError::Unauthorized(
+                "the token names another user than the restored session's".into(),
+            ));
+        }
+        socket.insert(session.clone());
+        Ok(session)
     }
 
     /// Joins the conversations' rooms, then sends `connected` (a device seen
