@@ -39,14 +39,16 @@ pub fn register(socket: &Arc<Socket>, chat: &ChatSockets, session: &ChatSession)
             run(socket, &chat, &session, name, event);
         });
     }
-    let socket_weak = Arc::downgrade(socket);
-    socket.on_any(move |_socket, name, _args| {
-        if !EVENTS.contains(&name) {
-            if let Some(socket) = socket_weak.upgrade() {
-                let err = ChatError::NotFound(format!("unknown event {name:?}"));
-                tell_error(&socket, name, &err);
-            }
+    // An unknown event is answered like a refused one: in its ack too, or
+    // a client waiting for the ack would wait in vain.
+    socket.use_middleware(|socket, event| {
+        if EVENTS.contains(&event.name.as_str()) {
+            return Ok(());
         }
+        let err = ChatError::NotFound(format!("unknown event {:?}", event.name));
+        let message = err.to_string();
+        answer(socket, &event.name, event.ack.take(), Err(err));
+        Err(message)
     });
 }
 
