@@ -5,8 +5,12 @@
 //!
 //! Tokens are real HS256 JWTs, made in [`token`] and checked by
 //! [`verifier`], the binary's own `Authenticator`.
+//!
+//! [`binary`]: the `edgeio` binary instead, with tokens from `edgeio token`.
 
 #![allow(dead_code)]
+
+pub mod binary;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
