@@ -1,16 +1,19 @@
 //! The chat end to end: the `edgeio` binary (`--app chat`, sled in a data
 //! directory of its own, tokens from `edgeio token`) on a free loopback port,
-//! driven by the official npm `socket.io-client` in the scenarios of
-//! `tests/interop/chat/`. Each test starts its own server; its log
+//! driven by the official clients — npm `socket.io-client` scenarios in
+//! `tests/interop/chat/` and PyPI `python-socketio` in
+//! `tests/interop/chat_python.py`. Each test starts its own server; its log
 //! is `CARGO_TARGET_TMPDIR/chat-<test>.log`, printed when the test fails.
 //!
 //! - `node`: runs a Node scenario, answering its requests for tokens and
 //!   restarts.
 //! - `tokens`: the tokens a server must refuse (alg none, HS384, another
 //!   key, expired, RS256 ...).
+//! - `python`: the python-socketio scenario.
 //!
-//! Needs Node.js with `npm ci --prefix tests/interop` (`.ci/run` does it);
-//! without them these tests fail, they never pass silently.
+//! Needs Node.js with `npm ci --prefix tests/interop`, and `.venv` with the
+//! pinned python-socketio (`.ci/run` makes both); without them these tests
+//! fail, they never pass silently.
 
 mod chat_support;
 mod common;
@@ -18,6 +21,8 @@ mod node_support;
 
 #[path = "chat_e2e/node.rs"]
 mod node;
+#[path = "chat_e2e/python.rs"]
+mod python;
 #[path = "chat_e2e/tokens.rs"]
 mod tokens;
 
@@ -149,4 +154,12 @@ fn connect_refusals_with_rs256() {
 fn bad_input_is_refused_and_the_connection_stays() {
     let mut server = ChatBinary::start("bad-input", &[UNLIMITED, "--chat-max-content", "64"]);
     node::run(&mut server, "bad_input", &[], &[]);
+}
+
+/// python-socketio: two users connect with tokens in `auth`, a send with an
+/// ack, `message:received`, a read receipt, a refusal.
+#[test]
+fn python_socketio_client() {
+    let server = ChatBinary::start("python", &[UNLIMITED]);
+    python::run(&server, "default");
 }
