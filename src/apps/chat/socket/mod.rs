@@ -228,9 +228,11 @@ impl ChatSockets {
             return;
         }
         self.sequencer.forget(&s.user, &s.device);
+        // The time it left, not when the task below runs: what is stored
+        // from then on is pending for the device when it comes back.
+        let now = now_ms();
         let (chat, s) = (self.clone(), s.clone());
         tokio::spawn(async move {
-            let now = now_ms();
             let store = chat.service.store();
             let result = async {
                 store.set_device_seen(&s.user, &s.device, now).await?;

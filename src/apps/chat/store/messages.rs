@@ -235,8 +235,10 @@ impl ChatStore {
         Ok((read, state.unread(user)))
     }
 
-    /// Messages of `user`'s conversations stored after `since` (unix ms),
-    /// oldest first, at most `limit`.
+    /// Messages of `user`'s conversations stored at or after `since` (unix
+    /// ms), oldest first, at most `limit`. Inclusive: a message stored in the
+    /// millisecond a device left may reach it twice (clients know it by its
+    /// id), but never not at all.
     pub async fn missed(&self, user: &str, since: u64, limit: usize) -> ChatResult<Vec<Message>> {
         let mut out = Vec::new();
         for cid in self.conversations_of(user).await? {
@@ -244,10 +246,10 @@ impl ChatStore {
                 continue;
             };
             let state = handle.lock().await;
-            if state.head.last_ts <= since {
+            if state.head.last_ts < since {
                 continue;
             }
-            let from = self.first_after(&state, since).await?;
+            let from = self.first_after(&state, since.saturating_sub(1)).await?;
             let found: Vec<(Vec<u8>, Message)> = self
                 .messages
                 .range_from(messages_key(&cid, from), limit)

@@ -93,8 +93,9 @@ async fn missed_messages_and_last_seen() {
         .append(&handle, message("old", &cid, "bob"))
         .await
         .expect("old");
-    let cut = handle.lock().await.head.last_ts;
+    let old_ts = handle.lock().await.head.last_ts;
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    let cut = crate::apps::chat::clock::now_ms();
     store
         .append(&handle, message("new1", &cid, "bob"))
         .await
@@ -106,6 +107,14 @@ async fn missed_messages_and_last_seen() {
     let missed = store.missed("alice", cut, 10).await.expect("missed");
     let ids: Vec<&str> = missed.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, vec!["new1", "new2"]);
+    // Inclusive: a message stored in the millisecond of the cut is missed.
+    let at_old = store.missed("alice", old_ts, 10).await.expect("from old");
+    assert_eq!(at_old.first().map(|m| m.id.as_str()), Some("old"));
+    let past_old = store
+        .missed("alice", old_ts + 1, 10)
+        .await
+        .expect("past old");
+    assert_eq!(past_old.len(), 2, "old is before the cut");
     assert_eq!(
         store.missed("alice", cut, 1).await.expect("capped").len(),
         1
