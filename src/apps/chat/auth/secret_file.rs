@@ -115,16 +115,18 @@ fn write_private(path: &Path, secret: &str) -> io::Result<()> {
 
 /// The permission bits of a file that users other than its owner may read
 /// or write; `None` when only the owner may.
-#[cfg(unix)]
 fn shared_mode(meta: &fs::Metadata) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
+    #[cfg(unix)]
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
+    // No Unix permission bits to check elsewhere. (One function with a
+    // cfg'd line, not two cfg'd functions: mutation testing would change
+    // the one not compiled here and report it as untested.)
+    #[cfg(not(unix))]
+    let mode = {
+        let _ = meta;
+        0
+    };
     (mode & 0o066 != 0).then_some(mode)
-}
-
-#[cfg(not(unix))]
-fn shared_mode(_meta: &fs::Metadata) -> Option<u32> {
-    None
 }
 
 fn bad(path: &Path, reason: &str) -> AuthError {
@@ -240,6 +242,47 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
         let err = load_or_create(tmp.path()).expect_err("not text");
         assert!(err.to_string().contains("is not text"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_that_cannot_be_read_is_not_replaced() {
+        // The data directory is a file: looking for the secret fails with
+        // "not a directory", which is reported as it is, for the secret's
+        // path, rather than taken for "absent" and a new one made.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = tmp.path().join("not-a-dir");
+        fs::write(&file, "x").expect("write");
+        match load_or_create(&file) {
+            Err(AuthError::KeyFile { path, error }) => {
+                assert_eq!(path, file.join(SECRET_FILE));
+                assert_eq!(error.kind(), io::ErrorKind::NotADirectory);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_is_reported_as_it_is() {
+        // A directory whose path leaves room for `jwt-secret` but not for
+        // the longer temporary name: writing fails (ENAMETOOLONG), and that
+        // is the error, not the "no such file" that reading again would give.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut dir = tmp.path().to_path_buf();
+        while dir.as_os_str().len() < 4080 - 201 {
+            dir.push("d".repeat(200));
+        }
+        let room = 4080 - dir.as_os_str().len() - 1;
+        dir.push("e".repeat(room));
+        assert_eq!(dir.as_os_str().len(), 4080);
+        fs::create_dir_all(&dir).expect("a deep directory");
+        match load_or_create(&dir) {
+            Err(AuthError::KeyFile { path, error }) => {
+                assert_eq!(path, dir.join(SECRET_FILE));
+                assert_eq!(error.kind(), io::ErrorKind::InvalidFilename, "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
