@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::chat_support::{assert_refused, conversation_id, ChatServer};
+use crate::chat_support::{assert_refused, conversation_id, unlimited, ChatServer};
 
 const ONE_TO_ONE: &str = "/conversations/create/one-to-one";
 const GROUP: &str = "/conversations/create/group";
@@ -151,6 +151,18 @@ async fn groups_are_created_and_checked() {
         )
         .await;
     assert_eq!(r.status, 201, "the creator and {} others fit", max - 1);
+}
+
+#[tokio::test]
+async fn the_group_cap_counts_each_participant_once() {
+    let mut config = unlimited();
+    config.max_group_size = 3;
+    let s = ChatServer::start_with(config, None).await;
+    let body = json!({"participantIds": ["bob", "bob", "carol"], "name": "x"});
+    let r = s.post("alice", GROUP, &body).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let body = json!({"participantIds": ["bob", "carol", "dave"], "name": "x"});
+    assert_refused(&s.post("alice", GROUP, &body).await, 413, "too_large");
 }
 
 /// The ids of a chat-list page and its cursor.

@@ -35,7 +35,10 @@ impl ChatService {
             ));
         }
         let name = payload::string(payload, "name", 200)?;
-        if others.iter().filter(|p| *p != user).count() + 1 > max {
+        // The store drops repeats: count each participant once.
+        let distinct: std::collections::BTreeSet<&String> =
+            others.iter().filter(|p| *p != user).collect();
+        if distinct.len() + 1 > max {
             return Err(ChatError::TooLarge(format!("a group holds {max} at most")));
         }
         self.limit(user, "conversation:create").await?;
