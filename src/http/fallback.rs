@@ -24,6 +24,11 @@ pub trait HttpHandler: Send + Sync + 'static {
     fn max_body(&self) -> usize {
         64 * 1024
     }
+
+    /// The answer to a body over [`HttpHandler::max_body`] (`413`).
+    fn too_large(&self) -> Response<Full<Bytes>> {
+        plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+    }
 }
 
 /// Reads `req`'s body (at most `handler.max_body()` bytes) and hands the
@@ -45,7 +50,7 @@ where
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some();
             return if too_large {
-                plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                handler.too_large()
             } else {
                 plain(StatusCode::BAD_REQUEST, "cannot read the request body")
             };

@@ -120,7 +120,7 @@ async fn the_body_cap_fits_the_longest_lists_and_no_more() {
     assert_refused(&r, 404, "not_found"); // read, and its ids looked up
     let over = vec![b' '; s.max_body + 1];
     let r = s.call("POST", &path, Some(&token("bob")), &over).await;
-    assert_eq!(r.status, 413);
+    assert_refused(&r, 413, "too_large");
 }
 
 #[tokio::test]

@@ -114,8 +114,13 @@ impl Rest {
         let s = &self.service;
         let value = match route {
             Route::CreateOneToOne => {
-                let v = s.create_one_to_one(user, &json_body(body)?).await?;
-                return Ok((StatusCode::CREATED, v));
+                let (v, created) = s.create_one_to_one(user, &json_body(body)?).await?;
+                let status = if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                };
+                return Ok((status, v));
             }
             Route::CreateGroup => {
                 let v = s.create_group(user, &json_body(body)?).await?;
@@ -183,6 +188,12 @@ impl HttpHandler for Rest {
             rest.cors(&parts.headers, preflight, &mut reply);
             reply
         })
+    }
+
+    /// `413` with the JSON error every other refusal has.
+    fn too_large(&self) -> http::Response<http_body_util::Full<Bytes>> {
+        let e = ChatError::TooLarge(format!("the body is over {} bytes", self.max_body()));
+        reply::json_reply(e.status(), &e.envelope())
     }
 
     /// Room for the longest lists of ids a body may carry (a group's

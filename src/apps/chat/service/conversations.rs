@@ -13,15 +13,20 @@ use crate::apps::chat::store::{HistoryPage, HistoryQuery};
 pub const MAX_PAGE: usize = 100;
 
 impl ChatService {
-    /// The one-to-one conversation of `user` and `payload.participantId`.
-    pub async fn create_one_to_one(&self, user: &str, payload: &Value) -> ChatResult<Value> {
+    /// The one-to-one conversation of `user` and `payload.participantId`,
+    /// and whether this call created it.
+    pub async fn create_one_to_one(
+        &self,
+        user: &str,
+        payload: &Value,
+    ) -> ChatResult<(Value, bool)> {
         let other = payload::id(payload, "participantId")?;
         self.limit(user, "conversation:create").await?;
         let (conv, created) = self.store().one_to_one(user, &other).await?;
         if created {
             self.announce(&conv);
         }
-        self.describe(&conv, user).await
+        Ok((self.describe(&conv, user).await?, created))
     }
 
     /// A new group of `user` and `payload.participantIds`, named
