@@ -48,12 +48,16 @@ async fn run(weak: Weak<Inner>, kick: Arc<tokio::sync::Notify>) {
         }
         let Some(inner) = weak.upgrade() else { return };
         inner.flush().await;
-        let over = inner.kept.load(Ordering::Acquire) > inner.config.max_buffered_packets;
-        if over || tokio::time::Instant::now() >= next_prune {
+        let timed = tokio::time::Instant::now() >= next_prune;
+        if timed {
             if let Err(e) = inner.prune(&mut cursor).await {
                 tracing::warn!(error = %e, "recovery upkeep failed");
             }
             next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+        } else if inner.kept.load(Ordering::Acquire) > inner.config.max_buffered_packets {
+            if let Err(e) = inner.drop_packets(false, now_ms()).await {
+                tracing::warn!(error = %e, "recovery upkeep failed");
+            }
         }
     }
 }
@@ -108,10 +112,27 @@ impl Inner {
     /// Drops broadcasts past the window or beyond the buffer's size (oldest
     /// first), and a batch of the sessions past the window.
     async fn prune(&self, cursor: &mut Vec<u8>) -> Result<(), StorageError> {
-        self.load().await?;
         let now = now_ms();
+        self.drop_packets(true, now).await?;
+        self.prune_sessions(cursor, now, window_ms(self.config))
+            .await
+    }
+
+    /// Drops broadcasts past the window or beyond the buffer's size, oldest
+    /// first. Counting the broadcasts walks all of them (sled has no count):
+    /// done on the timed passes (`recount`) only. A pass the size cap calls
+    /// for between them, which a busy server makes after every flush,
+    /// trusts the count kept since (`keep` adds to it, this subtracts what
+    /// it drops).
+    async fn drop_packets(&self, recount: bool, now: u64) -> Result<(), StorageError> {
+        self.load().await?;
         let window = window_ms(self.config);
-        let mut len = self.packets.len().await?;
+        let mut len = if recount {
+            self.packets.len().await?
+        } else {
+            self.kept.load(Ordering::Acquire)
+        };
+        let mut dropped = 0;
         let mut below = None;
         'packets: loop {
             let batch = self.packets.raw().range_from(&[], BATCH).await?;
@@ -127,20 +148,29 @@ impl Inner {
                     break 'packets;
                 }
                 self.packets.raw().remove(&key).await?;
-                len -= 1;
+                len = len.saturating_sub(1);
+                dropped += 1;
                 if over {
                     below = Offset::from_key(&key).map(Offset::next);
                 }
             }
         }
-        self.kept.store(len, Ordering::Release);
+        if recount {
+            self.kept.store(len, Ordering::Release);
+        } else {
+            let _ = self
+                .kept
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |k| {
+                    Some(k.saturating_sub(dropped))
+                });
+        }
         if let Some(below) = below {
             if let Ok(mut p) = self.pruned_below.lock() {
                 *p = (*p).max(below);
             }
             self.meta.set("pruned_below", &below).await?;
         }
-        self.prune_sessions(cursor, now, window).await
+        Ok(())
     }
 
     async fn prune_sessions(
