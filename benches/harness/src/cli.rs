@@ -33,20 +33,21 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Scenario::Echo)]
     pub scenario: Scenario,
 
-    /// Clients (echo, idle).
+    /// Clients (echo, idle, chat).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
     pub clients: u32,
 
-    /// Acked emits kept in flight per client (echo) or per sender (fanout).
+    /// Acked emits kept in flight per client (echo, chat) or per sender
+    /// (fanout).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub inflight: u32,
 
-    /// Measured seconds [default: 10 for echo and fanout; for idle, extra
+    /// Measured seconds [default: 10 for echo, fanout and chat; for idle, extra
     /// seconds to hold the connections open after the RSS reading, default 0].
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub duration: Option<f64>,
 
-    /// Seconds of load before the measured window (echo, fanout).
+    /// Seconds of load before the measured window (echo, fanout, chat).
     #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = parse_secs)]
     pub warmup: f64,
 
@@ -78,6 +79,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub threads: u32,
 
+    /// The HS256 secret the chat server checks tokens with (chat): the
+    /// clients' tokens are minted with it.
+    #[arg(long, value_name = "SECRET")]
+    pub jwt_secret: Option<String>,
+
     /// Connections being opened at once (at most the usual listen backlog,
     /// 128, so that no SYN is dropped and retried a second later).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -105,6 +111,8 @@ pub enum Scenario {
     Echo,
     Fanout,
     Idle,
+    /// Durable `message:send`s on edgeio's chat app.
+    Chat,
 }
 
 impl Cli {
@@ -116,13 +124,24 @@ impl Cli {
         if self.scenario == Scenario::Fanout && self.receivers + self.senders > MAX_CLIENTS {
             bail!("--receivers + --senders must be at most {MAX_CLIENTS}");
         }
+        if self.scenario == Scenario::Chat {
+            if self.proto != Proto::Sio || self.jwt_secret.is_none() {
+                bail!("chat needs --proto sio and --jwt-secret");
+            }
+            if !self.clients.is_multiple_of(2) {
+                bail!("chat pairs its clients: --clients must be even");
+            }
+            if self.inflight > 64 {
+                bail!("chat: the server refuses more than 64 events in progress per socket");
+            }
+        }
         if self.scenario != Scenario::Idle && self.duration == Some(0.0) {
             bail!("--duration must be above 0 for {:?}", self.scenario);
         }
         Ok(())
     }
 
-    /// The measured window (echo, fanout) or the extra hold (idle).
+    /// The measured window (echo, fanout, chat) or the extra hold (idle).
     pub fn duration(&self) -> Duration {
         let default = if self.scenario == Scenario::Idle {
             0.0
@@ -145,6 +164,7 @@ impl Cli {
             Scenario::Echo => "echo",
             Scenario::Fanout => "fanout",
             Scenario::Idle => "idle",
+            Scenario::Chat => "chat",
         };
         (scenario, proto, transport)
     }

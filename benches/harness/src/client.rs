@@ -34,10 +34,16 @@ pub enum Client {
 }
 
 impl Client {
-    /// Connects (and, for Socket.IO, joins namespace `/`).
-    pub async fn connect(addr: SocketAddr, proto: Proto, transport: Transport) -> Result<Self> {
+    /// Connects (and, for Socket.IO, joins namespace `/` with `auth`, a
+    /// JSON object, as the CONNECT payload when given).
+    pub async fn connect(
+        addr: SocketAddr,
+        proto: Proto,
+        transport: Transport,
+        auth: Option<&str>,
+    ) -> Result<Self> {
         Ok(match proto {
-            Proto::Sio => Client::Sio(SioClient::connect(addr, transport).await?),
+            Proto::Sio => Client::Sio(SioClient::connect(addr, transport, auth).await?),
             // The raw peer answers on any path.
             Proto::Raw => Client::Raw(WsTransport::connect(addr, "/").await?),
         })

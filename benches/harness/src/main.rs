@@ -3,6 +3,7 @@
 //! one JSON object on stdout (progress goes to stderr) and exits non-zero
 //! with a message on failure. Every client task is stopped at the end.
 
+mod chat_api;
 mod cli;
 mod client;
 mod polling;
@@ -71,6 +72,7 @@ fn run(cli: &Cli) -> Result<serde_json::Value> {
             Scenario::Echo => scenario::echo::run(cli).await,
             Scenario::Fanout => scenario::fanout::run(cli).await,
             Scenario::Idle => scenario::idle::run(cli).await,
+            Scenario::Chat => scenario::chat::run(cli).await,
         }
     });
     // Whatever is left (aborted clients, HTTP connection drivers) goes now.
@@ -90,8 +92,10 @@ fn failed(cli: &Cli, report: &serde_json::Value) -> Option<&'static str> {
         Some("the server process was gone by the end of the run")
     } else if num("errors").unwrap_or(0) >= clients {
         Some("every client failed")
+    } else if num("rejected").unwrap_or(0) > 0 {
+        Some("the server refused sends (see above)")
     } else if num("acked") == Some(0) {
-        Some("no echo was acknowledged in the window")
+        Some("nothing was acknowledged in the window")
     } else if num("deliveries") == Some(0) {
         Some("no broadcast was delivered in the window")
     } else {

@@ -60,8 +60,13 @@ pub struct SioClient {
 }
 
 impl SioClient {
-    /// Opens the Engine.IO session and connects to namespace `/`.
-    pub async fn connect(addr: SocketAddr, transport: Transport) -> Result<Self> {
+    /// Opens the Engine.IO session and connects to namespace `/`, with
+    /// `auth` (a JSON object) as the CONNECT payload when given.
+    pub async fn connect(
+        addr: SocketAddr,
+        transport: Transport,
+        auth: Option<&str>,
+    ) -> Result<Self> {
         let mut first = Vec::new();
         let engine = match transport {
             Transport::Websocket => {
@@ -83,7 +88,11 @@ impl SioClient {
             engine,
             scratch: first.split_off(1),
         };
-        client.send(Utf8Bytes::from_static("40")).await?;
+        let connect = match auth {
+            Some(auth) => format!("40{auth}").into(),
+            None => Utf8Bytes::from_static("40"),
+        };
+        client.send(connect).await?;
         client.flush().await?;
         let mut packets = Vec::new();
         loop {

@@ -3,6 +3,7 @@
 //! waits for the start signal while answering pings), error counting, and
 //! stopping every client task at the end.
 
+pub mod chat;
 pub mod echo;
 pub mod fanout;
 pub mod idle;
@@ -185,10 +186,15 @@ impl Gate {
     /// when `join` is given, and reports readiness. On failure the error is
     /// reported to the launch and `None` returned.
     pub async fn open(&self, join: Option<&Frames>) -> Option<Client> {
+        self.open_with(join, None).await
+    }
+
+    /// [`Gate::open`] with `auth` (a JSON object) in the CONNECT packet.
+    pub async fn open_with(&self, join: Option<&Frames>, auth: Option<&str>) -> Option<Client> {
         let result = async {
             let _permit = self.permits.acquire().await?;
             self.stages.started.fetch_add(1, Ordering::Relaxed);
-            let mut client = Client::connect(self.addr, self.proto, self.transport).await?;
+            let mut client = Client::connect(self.addr, self.proto, self.transport, auth).await?;
             self.stages.connected.fetch_add(1, Ordering::Relaxed);
             if let Some(frames) = join {
                 join_room(&mut client, frames, &self.stages.join_retries).await?;
