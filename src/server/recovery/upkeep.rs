@@ -135,7 +135,17 @@ impl Inner {
         let mut dropped = 0;
         let mut below = None;
         'packets: loop {
-            let batch = self.packets.raw().range_from(&[], BATCH).await?;
+            // Past the size only, what is over is all there is to read.
+            let size = match recount {
+                true => BATCH,
+                false => len
+                    .saturating_sub(self.config.max_buffered_packets)
+                    .min(BATCH),
+            };
+            if size == 0 {
+                break;
+            }
+            let batch = self.packets.raw().range_from(&[], size).await?;
             if batch.is_empty() {
                 break;
             }
