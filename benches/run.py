@@ -3,7 +3,8 @@
 server in turn on 127.0.0.1 (pinned to core 0 where there are two cores), runs
 every scenario with the load generator (pinned to core 1), stops each server by
 its PID, and writes BENCHMARKS.md with medians, ratios to every peer, and the
-CPU each process used.
+CPU each process used. edgeio's chat app is measured too, on durable sends
+(benches/chat.py), beside the plain echo.
 
     python3 benches/run.py            # the full table (3 runs of each scenario)
     python3 benches/run.py --quick    # one short run of each, under a minute once built
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+import chat
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_TARGET = os.path.join(ROOT, "benches", "target")
@@ -73,6 +76,7 @@ SERVERS = {
     "node": (["node", os.path.join(ROOT, "benches/peers/node/server.js")],
              "sio", ("websocket", "polling")),
     "raw": ([os.path.join(BENCH_TARGET, "release/peer-raw")], "raw", ("websocket",)),
+    **chat.servers(EDGEIO),
 }
 
 
@@ -151,6 +155,7 @@ def scenarios(quick):
         "idle": ["--scenario", "idle", "--transport", "websocket", "--clients", "1000"] + settle,
         "polling": ["--scenario", "echo", "--transport", "polling", "--clients", "20",
                     "--inflight", "4", "--payload", "64"] + timing,
+        "chat": chat.scenario(timing),
     }
 
 
@@ -170,7 +175,7 @@ def measure(names, runs, quick):
     for name in names:
         for scen, args in scenarios(quick).items():
             transport = args[args.index("--transport") + 1]
-            if transport not in SERVERS[name][2]:
+            if transport not in SERVERS[name][2] or not chat.applies(name, scen):
                 continue
             for i in range(runs):
                 server = Server(name)
@@ -314,7 +319,7 @@ def target_lines(values):
 
 
 # edgeio configurations measured against edgeio itself, not as peers.
-VARIANTS = ("edgeio-sled",)
+VARIANTS = ("edgeio-sled",) + chat.NAMES
 
 # The storage issue's aims: edgeio with sled and recovery on against edgeio in
 # memory without recovery, on the same figures.
@@ -384,7 +389,8 @@ def write_markdown(results, runs, quick, path):
               "payloads; fan-out = 500 receivers in room `r`, one sender emitting `bcast` with 8 in "
               "flight; idle = 1000 handshaken WebSocket clients; polling = echo with 20 long-polling "
               "clients × 4 in flight; cold start = process start to first successful handshake.", ""]
-    lines += target_lines(values) + storage_lines(results) + [""]
+    lines += target_lines(values) + storage_lines(results)
+    lines += chat.lines(results, med, per_core, fmt) + [""]
     # The hand-written profile notes below the table survive a new run.
     notes = ""
     if os.path.exists(path):
