@@ -43,7 +43,7 @@ use node_support::{read_log, require_node_package, Killed, INTEROP_DIR};
 /// Connection-state recovery off: its own acknowledgement barrier flushes
 /// the storage before a socket's acks leave, which would cover a chat that
 /// acknowledged a message before its own flush (a mutant that skipped the
-/// flush passed with recovery on). Restored sockets: `chat_reconnect.rs`.
+/// flush passed with recovery on). Restored sockets: `chat_e2e.rs`.
 const SERVER_ARGS: &[&str] = &["--recovery-window", "0"];
 /// Kills per run, at least.
 const MIN_KILLS: usize = 20;
