@@ -24,7 +24,8 @@
 //! script's header). Needs Node.js and `npm ci --prefix tests/interop`;
 //! without them this test fails, it never passes silently.
 
-mod chat_binary;
+mod chat_support;
+mod common;
 mod node_support;
 
 use std::fs::File;
@@ -37,14 +38,14 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use chat_binary::ChatServer;
+use chat_support::binary::{ChatBinary, UNLIMITED};
 use node_support::{read_log, require_node_package, Killed, INTEROP_DIR};
 
 /// Connection-state recovery off: its own acknowledgement barrier flushes
 /// the storage before a socket's acks leave, which would cover a chat that
 /// acknowledged a message before its own flush (a mutant that skipped the
 /// flush passed with recovery on). Restored sockets: `chat_e2e.rs`.
-const SERVER_ARGS: &[&str] = &["--recovery-window", "0"];
+const SERVER_ARGS: &[&str] = &["--recovery-window", "0", UNLIMITED];
 /// Kills per run, at least.
 const MIN_KILLS: usize = 20;
 /// Load between the clients' being back and the next kill, in ms.
@@ -122,16 +123,14 @@ fn acknowledged_messages_survive_sigkills_exactly_once() {
     let mut rng = StdRng::seed_from_u64(seed);
 
     let tmp = tempfile::tempdir().expect("a temp directory");
-    let data = tmp.path().join("data");
-    let (spec, server) = ChatServer::first_start("chat-durability", &data, SERVER_ARGS);
-    let mut server = Some(server);
-    let tokens_file = spec.write_tokens(USERS, tmp.path());
+    let mut server = ChatBinary::start("durability", SERVER_ARGS);
+    let tokens_file = server.write_tokens(USERS, tmp.path());
 
     let node_err = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chat-durability-node-err.log");
     let mut node = Killed(
         Command::new("node")
             .arg(Path::new(INTEROP_DIR).join("chat_durability.mjs"))
-            .arg(format!("http://{}", spec.addr))
+            .arg(server.url())
             .arg(&tokens_file)
             .current_dir(INTEROP_DIR)
             .stdin(Stdio::piped())
@@ -150,12 +149,9 @@ fn acknowledged_messages_survive_sigkills_exactly_once() {
         for n in 1..=kills {
             let load = rng.random_range(LOAD_MS);
             std::thread::sleep(Duration::from_millis(load));
-            // `Child::kill` is SIGKILL: no shutdown, no final flush.
-            let mut old = server.take().expect("a running server");
-            old.0.kill().map_err(|e| format!("SIGKILL edgeio: {e}"))?;
-            let status = old.0.wait().map_err(|e| format!("wait for edgeio: {e}"))?;
+            let status = server.kill();
             done = n;
-            server = Some(spec.start(&format!("restart {n} after {load} ms ({status})"))?);
+            server.restart(&format!("{status}, kill {n} after {load} ms"))?;
             send_line(&mut stdin, &format!("RESTARTED {n}"))?;
             let checked = lines.expect("CHECKED", STEP_TIMEOUT)?;
             println!("kill {n} after {load} ms of load; then {checked}");
@@ -169,15 +165,15 @@ fn acknowledged_messages_survive_sigkills_exactly_once() {
         Ok(json) => json,
         Err(problem) => {
             drop(node);
-            drop(server);
+            let _ = server.kill();
             panic!(
                 "{problem} (after {done} kills, {elapsed:.1?}; seed {seed})\n\
                  --- node stdout ---\n{}\n--- node stderr ---\n{}\n\
                  --- server log, last lines ({}) ---\n{}",
                 lines.seen.join("\n"),
                 read_log(&node_err),
-                spec.log.display(),
-                spec.log_tail(200),
+                server.log.display(),
+                tail(&server.log_text(), 200),
             );
         }
     };
@@ -208,4 +204,10 @@ fn acknowledged_messages_survive_sigkills_exactly_once() {
         count("storedUnacked"),
         count("resent"),
     );
+}
+
+/// The last `n` lines of `text`.
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }

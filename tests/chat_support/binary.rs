@@ -121,6 +121,20 @@ impl ChatBinary {
         stdout.trim().to_owned()
     }
 
+    /// Tokens (valid 1 h) of users u0.. in a JSON file in `dir`, as the Node
+    /// scripts read them: `[{"user": "u0", "token": "..."}, ...]`.
+    pub fn write_tokens(&self, users: usize, dir: &Path) -> PathBuf {
+        let tokens: Vec<_> = (0..users)
+            .map(|i| {
+                let user = format!("u{i}");
+                serde_json::json!({ "user": user, "token": self.token(&user, "1h") })
+            })
+            .collect();
+        let file = dir.join("tokens.json");
+        std::fs::write(&file, serde_json::to_vec(&tokens).expect("JSON")).expect("write tokens");
+        file
+    }
+
     /// Stops the server with SIGKILL: no shutdown, no final flush.
     pub fn kill(&mut self) -> String {
         let Some(mut child) = self.child.take() else {
