@@ -68,9 +68,12 @@ impl ChatService {
 
     fn announce_message(&self, state: &ConvState, m: &Message, device: &str) {
         let ns = self.namespace();
+        // Volatile: a device that recovers its session gets the message in
+        // `message:received`'s replay.
         let delivered = ns
             .to(user_room(&m.sender_id))
-            .except(device_room(&m.sender_id, device));
+            .except(device_room(&m.sender_id, device))
+            .volatile();
         if let Err(e) = delivered.emit("message:delivered", m.ack()) {
             tracing::warn!(error = %e, "message:delivered failed");
         }
@@ -104,7 +107,7 @@ impl ChatService {
                 "updatedAt": iso(m.server_ts),
                 "lastReadAt": (read.at > 0).then(|| iso(read.at)),
             });
-            self.tell(user_room(p), "unread_count:updated", &data);
+            self.tell_volatile(user_room(p), "unread_count:updated", &data);
         }
     }
 

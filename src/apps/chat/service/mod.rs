@@ -97,4 +97,14 @@ impl ChatService {
             tracing::warn!(error = %e, event, "chat notification failed");
         }
     }
+
+    /// [`Self::tell`], volatile: not kept for connection-state recovery.
+    /// For what a returning device gets anyway (its unread counts come in
+    /// `reconnected`, a message in `message:received`'s replay), so a send
+    /// keeps one broadcast on disk instead of three.
+    fn tell_volatile(&self, room: String, event: &str, data: &Value) {
+        if let Err(e) = self.inner.ns.to(room).volatile().emit(event, data) {
+            tracing::warn!(error = %e, event, "chat notification failed");
+        }
+    }
 }

@@ -223,7 +223,8 @@ impl ChatSockets {
         let op = socket
             .namespace()
             .to(conversation_room(cid))
-            .except(user_room(user));
+            .except(user_room(user))
+            .volatile();
         let _ = op.emit("typing:indicator", &data);
     }
 }

@@ -258,7 +258,8 @@ impl ChatSockets {
             .service
             .namespace()
             .to(conversation_room(cid))
-            .except(user_room(user));
+            .except(user_room(user))
+            .volatile();
         let _ = op.emit("typing:indicator", &data);
     }
 
@@ -288,7 +289,8 @@ impl ChatSockets {
         };
         let op = rooms
             .fold(self.service.namespace().to(first), |op, r| op.to(r))
-            .except(user_room(user));
+            .except(user_room(user))
+            .volatile();
         let data = json!({
             "userId": user,
             "status": status.as_str(),
