@@ -187,6 +187,19 @@ async fn reading_updates_unread_counts_and_read_by() {
         .post("bob", &format!("/conversations/{cid}/read"), &bad)
         .await;
     assert_refused(&r, 400, "invalid_payload");
+    // A read in the future is refused; a clock a few seconds ahead is not.
+    let now = edgeio::apps::chat::clock::now_ms();
+    let tomorrow = json!({ "lastReadAt": now + 86_400_000 });
+    let r = s
+        .post("bob", &format!("/conversations/{cid}/read"), &tomorrow)
+        .await;
+    let got = assert_refused(&r, 400, "invalid_payload");
+    assert!(got.contains("future"), "{got}");
+    let skewed = json!({ "lastReadAt": now + 5_000 });
+    let r = s
+        .post("bob", &format!("/conversations/{cid}/read"), &skewed)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
 }
 
 #[tokio::test]
