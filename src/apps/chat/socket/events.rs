@@ -103,7 +103,7 @@ async fn handle(
                     service.limit(user, "typing:start").await?;
                 }
                 service.conversation_for(&cid, user).await?;
-                chat.typing(socket, session, &cid, name == "typing:start");
+                chat.typing(session, &cid, name == "typing:start");
                 Ok(json!({ "conversationId": cid, "ok": true }))
             }
             "presence:update" => {
@@ -193,34 +193,35 @@ impl ChatSockets {
     }
 
     /// A typing start or stop from `session`'s user in `cid`.
-    fn typing(&self, socket: &Arc<Socket>, session: &ChatSession, cid: &str, start: bool) {
+    fn typing(&self, session: &ChatSession, cid: &str, start: bool) {
         let user = session.user.clone();
         if start {
             let started = self.typing.start(&user, cid, Instant::now());
             if started.announce {
-                self.indicate(socket, &user, cid, true);
+                self.indicate(&user, cid, true);
             }
-            let (chat, socket, cid) = (self.clone(), socket.clone(), cid.to_string());
+            let (chat, cid) = (self.clone(), cid.to_string());
             tokio::spawn(async move {
                 tokio::time::sleep(chat.typing.timeout()).await;
                 if chat.typing.expire(&user, &cid, started.generation) {
-                    chat.indicate(&socket, &user, &cid, false);
+                    chat.indicate(&user, &cid, false);
                 }
             });
         } else if self.typing.stop(&user, cid) {
-            self.indicate(socket, &user, cid, false);
+            self.indicate(&user, cid, false);
         }
     }
 
     /// `typing:indicator` to the conversation, not back to the typist.
-    pub(super) fn indicate(&self, socket: &Arc<Socket>, user: &str, cid: &str, typing: bool) {
+    pub(super) fn indicate(&self, user: &str, cid: &str, typing: bool) {
         let data = json!({
             "conversationId": cid,
             "userId": user,
             "isTyping": typing,
             "timestamp": iso(now_ms()),
         });
-        let op = socket
+        let op = self
+            .service
             .namespace()
             .to(conversation_room(cid))
             .except(user_room(user))

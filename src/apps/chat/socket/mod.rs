@@ -239,7 +239,7 @@ impl ChatSockets {
                 if offline {
                     store.set_last_seen(&s.user, now).await?;
                     for cid in chat.typing.clear_user(&s.user) {
-                        chat.stopped_typing(&s.user, &cid);
+                        chat.indicate(&s.user, &cid, false);
                     }
                     chat.announce_presence(&s.user, Status::Offline, Some(now))
                         .await?;
@@ -250,17 +250,6 @@ impl ChatSockets {
                 tracing::warn!(error = %e, user = %s.user, "chat disconnect bookkeeping failed");
             }
         });
-    }
-
-    fn stopped_typing(&self, user: &str, cid: &str) {
-        let data = json!({ "conversationId": cid, "userId": user, "isTyping": false });
-        let op = self
-            .service
-            .namespace()
-            .to(conversation_room(cid))
-            .except(user_room(user))
-            .volatile();
-        let _ = op.emit("typing:indicator", &data);
     }
 
     /// `presence:update` from a client.
