@@ -1,9 +1,11 @@
 //! The binary's settings: every flag also an `EDGEIO_*` environment variable;
 //! `PORT` is honoured when no listen address is given.
 
+mod buffers;
 mod chat;
 mod jwt;
 
+pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 
@@ -170,6 +172,10 @@ pub struct Cli {
     #[arg(long, env = "EDGEIO_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 
+    /// The byte budgets of a session.
+    #[command(flatten)]
+    pub buffers: BufferArgs,
+
     /// The chat service's token keys.
     #[command(flatten)]
     pub jwt: JwtArgs,
@@ -251,7 +257,7 @@ impl Cli {
                 transports.push(t);
             }
         }
-        Ok(EngineConfig {
+        let config = EngineConfig {
             ping_interval: Duration::from_millis(self.ping_interval),
             ping_timeout: Duration::from_millis(self.ping_timeout),
             max_payload: self.max_payload,
@@ -265,8 +271,8 @@ impl Cli {
                 ..CookieConfig::default()
             }),
             ..EngineConfig::default()
-        }
-        .with_path(&self.path))
+        };
+        Ok(self.buffers.apply(config).with_path(&self.path))
     }
 }
 

@@ -82,6 +82,15 @@ pub struct EngineConfig {
     /// Outgoing packets queued per session before the client is deemed not to
     /// be reading and is disconnected.
     pub max_buffered_packets: usize,
+    /// Bytes of outgoing packets queued per session (text, or raw binary)
+    /// before the client is deemed not to be reading and is disconnected with
+    /// `send buffer full`. One packet always fits an empty queue, so a
+    /// message up to `max_payload` can always be sent. The default, 1 MiB,
+    /// lets a reading client take bursts between two polls, while the queue
+    /// of a client that never reads holds at most 1 MiB and one packet
+    /// (about 2 MB: a hundred such clients fit a 512 MB box) where the
+    /// packet count alone let it hold 4096 packets of 1 MB.
+    pub max_buffered_bytes: usize,
     /// Open sessions at most; a handshake beyond it is answered 503, so that a
     /// flood of clients cannot take the memory the others need.
     pub max_sessions: usize,
@@ -106,6 +115,7 @@ impl Default for EngineConfig {
             transports: vec![TransportKind::Polling, TransportKind::WebSocket],
             upgrade_timeout: Duration::from_millis(10_000),
             max_buffered_packets: 4096,
+            max_buffered_bytes: 1024 * 1024,
             max_sessions: 100_000,
             ws_read_buffer_size: 2048,
             cors: CorsConfig::default(),
@@ -152,6 +162,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("transports", &self.transports)
             .field("upgrade_timeout", &self.upgrade_timeout)
             .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("max_buffered_bytes", &self.max_buffered_bytes)
             .field("max_sessions", &self.max_sessions)
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)

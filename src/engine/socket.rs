@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::TransportKind;
 use super::error::{DisconnectReason, SendError};
 use super::handler::Message;
-use super::outbox::Outbox;
+use super::outbox::{Budget, Outbox};
 use super::packet::{Frame, Packet};
 use super::server::EngineShared;
 use super::sid::Sid;
@@ -72,10 +72,9 @@ pub struct Socket {
     handshake: Handshake,
     /// The engine the session belongs to (handler, registry, config).
     pub(super) engine: Arc<EngineShared>,
-    /// Sending end of the outgoing queue; bounded so a client that does not
-    /// read cannot grow server memory.
+    /// The outgoing queue; bounded in frames and bytes so a client that does
+    /// not read cannot grow server memory.
     pub(super) outbox: Outbox,
-    /// Receiving end of the outgoing queue, held by the transport writing.
     /// The current transport (a `TransportKind` as u8).
     transport: AtomicU8,
     /// An upgrade to WebSocket is in progress.
@@ -109,7 +108,11 @@ impl Socket {
         transport: TransportKind,
         engine: Arc<EngineShared>,
     ) -> Arc<Self> {
-        let outbox = Outbox::new(engine.config.max_buffered_packets);
+        let config = &engine.config;
+        let outbox = Outbox::new(Budget {
+            frames: config.max_buffered_packets,
+            bytes: config.max_buffered_bytes,
+        });
         Arc::new(Self {
             id,
             handshake,
@@ -188,7 +191,8 @@ impl Socket {
     /// Queues an already encoded frame: a broadcast encodes once and sends the
     /// same frame to every receiver.
     ///
-    /// When the queue is full the client is not reading: the session is
+    /// When the queue is full (`max_buffered_packets` frames, or
+    /// `max_buffered_bytes` bytes) the client is not reading: the session is
     /// closed with [`DisconnectReason::SendBufferFull`].
     pub fn send_frame(self: &Arc<Self>, frame: Frame) -> Result<(), SendError> {
         if self.is_closed() {
@@ -212,6 +216,12 @@ impl Socket {
             () = self.outbox.push_when_room(frame) => Ok(()),
             () = self.closed.cancelled() => Err(SendError::Closed),
         }
+    }
+
+    /// The bytes of the frames queued for the client and not yet taken by
+    /// its transport.
+    pub fn buffered_bytes(&self) -> usize {
+        self.outbox.bytes()
     }
 
     /// Closes the session from the server side.
