@@ -1,14 +1,16 @@
 //! Byte budgets of a session, over real sockets: the outgoing queue of a
-//! client that does not read is bounded in bytes, not only in packets.
+//! client that does not read is bounded in bytes (not only in packets), and
+//! the handshake headers a session keeps are bounded too.
 
 mod common;
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{bounded, config, ws_next, ws_recv_text, ws_send, TestServer};
+use common::{bounded, config, packets, request, ws_next, ws_recv_text, ws_send, TestServer};
 use edgeio::engine::{DisconnectReason, SendError, Text};
 use edgeio::{EngineConfig, Message};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// A message packet of `len` bytes, as the attacker of issue 10 sent them.
@@ -164,4 +166,104 @@ async fn queued_bytes_follow_the_frames_through_a_get_and_an_upgrade() {
     }
     assert_eq!(ws_recv_text(&mut ws).await, "4mid");
     wait_buffered(&server, &sid, 0).await;
+}
+
+/// What one header costs against `max_handshake_header_bytes`.
+fn cost(name: &str, value: &[u8]) -> usize {
+    name.len() + value.len() + 32
+}
+
+/// The bytes of the headers a session kept.
+fn kept_bytes(server: &TestServer, sid: &str) -> usize {
+    server
+        .socket(sid)
+        .handshake()
+        .headers
+        .iter()
+        .map(|(n, v)| cost(n.as_str(), v.as_bytes()))
+        .sum()
+}
+
+/// A polling handshake with 60 headers of 500 bytes (30 KB, which HTTP lets
+/// through) keeps at most the cap, keeps the small `Authorization` after
+/// them, and drops the transport-only headers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_polling_handshake_with_many_large_headers_keeps_at_most_the_cap() {
+    const CAP: usize = 2048;
+    let server = TestServer::start(EngineConfig {
+        max_handshake_header_bytes: CAP,
+        ..config()
+    })
+    .await;
+    let names: Vec<String> = (0..60).map(|i| format!("x-filler-{i}")).collect();
+    let filler = "f".repeat(500);
+    let mut headers: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| (n.as_str(), filler.as_str()))
+        .collect();
+    headers.push(("Accept-Encoding", "gzip, deflate"));
+    headers.push(("Authorization", "Bearer kept"));
+    let r = request(
+        server.addr,
+        "GET",
+        &TestServer::polling(None),
+        &headers,
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let sid = common::open_packet(&packets(&r.text())[0])["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    let kept = server.socket(&sid).handshake().headers.clone();
+    assert!(
+        kept_bytes(&server, &sid) <= CAP,
+        "kept {} bytes of headers",
+        kept_bytes(&server, &sid)
+    );
+    assert_eq!(
+        kept.get("authorization").map(|v| v.as_bytes()),
+        Some(&b"Bearer kept"[..])
+    );
+    assert!(kept.contains_key("host"));
+    assert!(!kept.contains_key("accept-encoding"), "transport-only");
+    assert!(kept.contains_key("x-filler-0"), "kept up to the cap");
+    assert!(!kept.contains_key("x-filler-59"), "dropped past the cap");
+    assert_echoes(&server, &sid, "works").await;
+}
+
+/// A WebSocket handshake keeps neither its upgrade headers nor a cookie
+/// larger than the cap, and still connects.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_websocket_handshake_keeps_no_upgrade_headers_and_no_oversized_cookie() {
+    let server = TestServer::start(config()).await;
+    let mut req = server.ws_url(None).into_client_request().expect("request");
+    let cookie = format!("big={}", "c".repeat(20_000));
+    req.headers_mut()
+        .insert("cookie", cookie.parse().expect("header value"));
+    req.headers_mut()
+        .insert("x-app", "kept".parse().expect("header value"));
+    let (mut ws, _) = bounded(
+        "the WebSocket handshake",
+        tokio_tungstenite::connect_async(req),
+    )
+    .await
+    .expect("handshake");
+    let open = common::open_packet(&ws_recv_text(&mut ws).await);
+    let sid = open["sid"].as_str().expect("sid").to_owned();
+    let kept = server.socket(&sid).handshake().headers.clone();
+    for gone in [
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "cookie",
+    ] {
+        assert!(!kept.contains_key(gone), "{gone} is not kept: {kept:?}");
+    }
+    assert_eq!(kept.get("x-app").map(|v| v.as_bytes()), Some(&b"kept"[..]));
+    assert!(kept_bytes(&server, &sid) <= EngineConfig::default().max_handshake_header_bytes);
+    ws_send(&mut ws, "4hi").await;
+    assert_eq!(ws_recv_text(&mut ws).await, "4hi");
 }

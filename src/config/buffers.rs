@@ -1,5 +1,5 @@
-//! The byte budgets of a session (`--max-buffered-bytes`): what one client
-//! may make the server hold.
+//! The byte budgets of a session (`--max-buffered-bytes`,
+//! `--max-handshake-header-bytes`): what one client may make the server hold.
 
 use crate::engine::EngineConfig;
 
@@ -16,6 +16,16 @@ pub struct BufferArgs {
         value_name = "BYTES"
     )]
     pub max_buffered_bytes: usize,
+
+    /// Bytes of handshake request headers kept per session (name + value +
+    /// 32 each); headers beyond are dropped, the handshake is not refused.
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_HANDSHAKE_HEADER_BYTES",
+        default_value_t = EngineConfig::default().max_handshake_header_bytes,
+        value_name = "BYTES"
+    )]
+    pub max_handshake_header_bytes: usize,
 }
 
 impl BufferArgs {
@@ -23,6 +33,7 @@ impl BufferArgs {
     pub fn apply(&self, config: EngineConfig) -> EngineConfig {
         EngineConfig {
             max_buffered_bytes: self.max_buffered_bytes,
+            max_handshake_header_bytes: self.max_handshake_header_bytes,
             ..config
         }
     }
@@ -39,9 +50,18 @@ mod tests {
         let cli = Cli::try_parse_from(["edgeio"]).expect("valid");
         let config = cli.engine_config().expect("valid");
         assert_eq!(config.max_buffered_bytes, 1024 * 1024);
-        let cli = Cli::try_parse_from(["edgeio", "--max-buffered-bytes", "65536"]).expect("valid");
+        assert_eq!(config.max_handshake_header_bytes, 8 * 1024);
+        let cli = Cli::try_parse_from([
+            "edgeio",
+            "--max-buffered-bytes",
+            "65536",
+            "--max-handshake-header-bytes",
+            "2048",
+        ])
+        .expect("valid");
         let config = cli.engine_config().expect("valid");
         assert_eq!(config.max_buffered_bytes, 65_536);
+        assert_eq!(config.max_handshake_header_bytes, 2048);
         assert!(Cli::try_parse_from(["edgeio", "--max-buffered-bytes", "-1"]).is_err());
     }
 }

@@ -91,6 +91,12 @@ pub struct EngineConfig {
     /// (about 2 MB: a hundred such clients fit a 512 MB box) where the
     /// packet count alone let it hold 4096 packets of 1 MB.
     pub max_buffered_bytes: usize,
+    /// Bytes of the handshake's request headers kept with a session for the
+    /// layers above (each header counts its name, its value and 32, as
+    /// HTTP/2 counts a header list). Transport-only headers are not kept;
+    /// headers that do not fit are dropped with a debug log (a browser that
+    /// carries large cookies of the site still connects) rather than refused.
+    pub max_handshake_header_bytes: usize,
     /// Open sessions at most; a handshake beyond it is answered 503, so that a
     /// flood of clients cannot take the memory the others need.
     pub max_sessions: usize,
@@ -116,6 +122,7 @@ impl Default for EngineConfig {
             upgrade_timeout: Duration::from_millis(10_000),
             max_buffered_packets: 4096,
             max_buffered_bytes: 1024 * 1024,
+            max_handshake_header_bytes: 8 * 1024,
             max_sessions: 100_000,
             ws_read_buffer_size: 2048,
             cors: CorsConfig::default(),
@@ -163,6 +170,10 @@ impl std::fmt::Debug for EngineConfig {
             .field("upgrade_timeout", &self.upgrade_timeout)
             .field("max_buffered_packets", &self.max_buffered_packets)
             .field("max_buffered_bytes", &self.max_buffered_bytes)
+            .field(
+                "max_handshake_header_bytes",
+                &self.max_handshake_header_bytes,
+            )
             .field("max_sessions", &self.max_sessions)
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)

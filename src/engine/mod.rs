@@ -10,6 +10,7 @@ pub mod config;
 pub mod cors;
 pub mod error;
 pub mod handler;
+mod handshake;
 pub mod heartbeat;
 mod outbox;
 pub mod packet;

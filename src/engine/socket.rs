@@ -22,47 +22,7 @@ use super::server::EngineShared;
 use super::sid::Sid;
 use super::text::Text;
 
-/// What the client's handshake request carried, kept for the layers above
-/// (auth headers, query, remote address).
-#[derive(Debug, Clone)]
-pub struct Handshake {
-    /// The request URI, query included.
-    pub uri: http::Uri,
-    /// The request headers.
-    pub headers: http::HeaderMap,
-    /// The peer address, when the server knows it.
-    pub remote_addr: Option<std::net::SocketAddr>,
-}
-
-impl Handshake {
-    /// The handshake of a request, in allocations of its own.
-    ///
-    /// hyper parses the URI and headers as views into the connection's 8 KiB
-    /// read buffer; keeping those views for the session's life would keep
-    /// the whole buffer alive per client, so they are copied out.
-    pub fn copied_from(
-        uri: &http::Uri,
-        headers: &http::HeaderMap,
-        remote_addr: Option<std::net::SocketAddr>,
-    ) -> Self {
-        let mut own = http::HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers {
-            if let Ok(v) = http::HeaderValue::from_bytes(value.as_bytes()) {
-                own.append(name.clone(), v);
-            }
-        }
-        Self {
-            uri: http::Uri::try_from(uri.to_string()).unwrap_or_default(),
-            headers: own,
-            remote_addr,
-        }
-    }
-
-    /// The value of query parameter `name`, percent-decoding not applied.
-    pub fn query(&self, name: &str) -> Option<&str> {
-        super::query::param(self.uri.query(), name)
-    }
-}
+pub use super::handshake::Handshake;
 
 /// One Engine.IO session.
 pub struct Socket {
@@ -113,6 +73,7 @@ impl Socket {
             frames: config.max_buffered_packets,
             bytes: config.max_buffered_bytes,
         });
+        let handshake = handshake.kept(config.max_handshake_header_bytes);
         Arc::new(Self {
             id,
             handshake,
@@ -137,7 +98,8 @@ impl Socket {
         &self.id
     }
 
-    /// The handshake request.
+    /// The handshake request, as kept for the session's life (see
+    /// [`Handshake::kept`]).
     pub fn handshake(&self) -> &Handshake {
         &self.handshake
     }
