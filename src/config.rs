@@ -4,10 +4,12 @@
 mod buffers;
 mod chat;
 mod jwt;
+mod net;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
+pub use net::NetArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -184,6 +186,10 @@ pub struct Cli {
     #[command(flatten)]
     pub chat: ChatArgs,
 
+    /// The connection-level timeouts and caps.
+    #[command(flatten)]
+    pub net: NetArgs,
+
     /// A command to run instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -270,6 +276,7 @@ impl Cli {
                 name: name.clone(),
                 ..CookieConfig::default()
             }),
+            handshake_rate: self.handshake_rate()?,
             ..EngineConfig::default()
         };
         Ok(self.buffers.apply(config).with_path(&self.path))

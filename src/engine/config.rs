@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cors::CorsConfig;
+use super::ratelimit::HandshakeRate;
 use super::socket::Handshake;
 
 /// A hook that may refuse a handshake: `Err(message)` answers 403 with
@@ -109,6 +110,9 @@ pub struct EngineConfig {
     pub cookie: Option<CookieConfig>,
     /// May refuse handshakes.
     pub allow_request: Option<AllowRequest>,
+    /// Handshakes allowed per client address, when set (off by default);
+    /// one over it is answered `429` (see [`super::ratelimit`]).
+    pub handshake_rate: Option<HandshakeRate>,
 }
 
 impl Default for EngineConfig {
@@ -128,6 +132,7 @@ impl Default for EngineConfig {
             cors: CorsConfig::default(),
             cookie: None,
             allow_request: None,
+            handshake_rate: None,
         }
     }
 }
@@ -178,6 +183,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)
             .field("allow_request", &self.allow_request.is_some())
+            .field("handshake_rate", &self.handshake_rate)
             .finish()
     }
 }

@@ -14,6 +14,7 @@ use super::error::{DisconnectReason, ErrorCode, RequestError};
 use super::handler::EngineHandler;
 use super::heartbeat;
 use super::query::EngineQuery;
+use super::ratelimit::HandshakeLimiter;
 use super::response;
 use super::sid::Sid;
 use super::socket::{Handshake, Socket};
@@ -27,6 +28,8 @@ pub(crate) struct EngineShared {
     pub(crate) handler: Arc<dyn EngineHandler>,
     /// Open sessions by sid. Sessions remove themselves when they close.
     sessions: RwLock<HashMap<Sid, Arc<Socket>>>,
+    /// The per-address handshake rate limit.
+    handshakes: HandshakeLimiter,
 }
 
 impl EngineShared {
@@ -61,6 +64,7 @@ impl Engine {
     pub fn new(config: EngineConfig, handler: Arc<dyn EngineHandler>) -> Self {
         Self {
             shared: Arc::new(EngineShared {
+                handshakes: HandshakeLimiter::new(config.handshake_rate),
                 config,
                 handler,
                 sessions: RwLock::new(HashMap::new()),
@@ -150,6 +154,7 @@ impl Engine {
                 if kind == TransportKind::WebSocket && !is_upgrade {
                     return Err(RequestError::code(ErrorCode::BadRequest));
                 }
+                self.shared.handshakes.admit(remote_addr)?;
                 let handshake = Handshake::copied_from(req.uri(), req.headers(), remote_addr);
                 if self.session_count() >= self.shared.config.max_sessions {
                     return Err(RequestError::too_many_sessions());
