@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         .listen_addr(std::env::var("PORT").ok().as_deref())
         .map_err(|e| anyhow!(e))?;
     let config = cli.engine_config().map_err(|e| anyhow!(e))?;
+    let serve_config = cli.serve_config().map_err(|e| anyhow!(e))?;
     let factory = edgeio_storage::open(cli.storage_config())
         .await
         .context("cannot open the storage")?;
@@ -71,7 +72,15 @@ async fn main() -> anyhow::Result<()> {
         path = %engine.config().path,
         "edgeio listening"
     );
-    edgeio::http::serve_with_fallback(listener, engine, app.http, edgeio::shutdown::signal()).await;
+    let drained = edgeio::http::serve_with(
+        listener,
+        engine,
+        app.http,
+        serve_config,
+        edgeio::shutdown::signal(),
+    )
+    .await;
+    tracing::debug!(aborted = drained.aborted, "connections drained");
     // Everything written is flushed and the data directory released.
     factory.shutdown().await.context("storage shutdown")?;
     tracing::info!("stopped");

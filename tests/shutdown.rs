@@ -1,13 +1,26 @@
 //! Graceful shutdown: every session is closed with "server shutting down",
-//! pending requests are answered, WebSocket clients see the close, and
-//! `serve` returns.
+//! pending requests are answered, WebSocket clients see the close, idle
+//! connections are closed at once, and `serve` returns — cutting, after the
+//! drain timeout, the connections still busy.
 
 mod common;
 
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::{bounded, config, ws_expect_closed, ws_recv_text, ws_send, TestServer};
 use edgeio::engine::DisconnectReason;
+use edgeio::http::{serve_with, Drained, HttpFuture, HttpHandler, ServeConfig};
+use edgeio::Engine;
+use http::{Request, Response};
+use http_body_util::Full;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pending_get_returns_a_close_packet_on_shutdown() {
@@ -74,19 +87,115 @@ async fn websocket_clients_see_the_close() {
     );
 }
 
+/// A request that never ends: the handler awaits forever, and tells when
+/// it started and when its future was dropped.
+struct Stuck {
+    started: Arc<tokio::sync::Notify>,
+    dropped: Arc<AtomicBool>,
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HttpHandler for Stuck {
+    fn handle(&self, _: Request<Bytes>, _: Option<SocketAddr>) -> HttpFuture {
+        let started = self.started.clone();
+        let guard = SetOnDrop(self.dropped.clone());
+        Box::pin(async move {
+            let _guard = guard;
+            started.notify_one();
+            std::future::pending::<Response<Full<Bytes>>>().await
+        })
+    }
+}
+
+/// `serve_with` on an ephemeral port with `drain_timeout`; returns the
+/// address, the shutdown trigger and the task.
+async fn start(
+    drain_timeout: Duration,
+    fallback: Option<Arc<dyn HttpHandler>>,
+) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<Drained>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let engine = Engine::new(config(), Arc::new(common::Recorder::default()));
+    let (tx, rx) = oneshot::channel::<()>();
+    // Only shutdown may close an idle connection in these tests.
+    let serve = ServeConfig { drain_timeout };
+    let task = tokio::spawn(serve_with(listener, engine, fallback, serve, async move {
+        let _ = rx.await;
+    }));
+    (addr, tx, task)
+}
+
+/// Reads until the server ends the connection (bounded).
+async fn expect_eof(conn: &mut tokio::net::TcpStream) {
+    bounded("the server to close the connection", async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+}
+
+/// An idle keep-alive connection is closed by the server at shutdown, and
+/// does not hold the drain: with a drain timeout longer than any wait of the
+/// test, `serve_with` returns having cut nothing.
 #[tokio::test(flavor = "multi_thread")]
-async fn idle_keep_alive_connections_do_not_hold_shutdown() {
-    let server = TestServer::start(config()).await;
-    // A connection that made one request and stays open, idle.
-    let mut conn = common::connect(server.addr).await;
-    tokio::io::AsyncWriteExt::write_all(
-        &mut conn,
-        &common::request_bytes("GET", "/socket.io/?EIO=4&transport=polling", &[], b""),
-    )
+async fn idle_keep_alive_connections_are_closed_at_shutdown_without_holding_the_drain() {
+    let (addr, stop, task) = start(Duration::from_secs(600), None).await;
+    let mut conn = common::connect(addr).await;
+    conn.write_all(&common::request_bytes(
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        &[],
+        b"",
+    ))
     .await
     .expect("write");
     let r = bounded("the handshake", common::read_response(&mut conn)).await;
     assert_eq!(r.status, 200);
-    server.shutdown().await;
-    drop(conn);
+
+    let _ = stop.send(());
+    let drained = bounded("serve_with to return", task)
+        .await
+        .expect("serve_with");
+    assert_eq!(drained, Drained { aborted: 0 });
+    expect_eof(&mut conn).await;
+}
+
+/// A connection whose request is still running when the drain timeout
+/// passes is cut: its task is aborted (the handler's future dropped) and the
+/// client sees the connection close, so nothing outlives `serve_with`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_still_busy_after_the_drain_timeout_is_cut() {
+    let started = Arc::new(tokio::sync::Notify::new());
+    let dropped = Arc::new(AtomicBool::new(false));
+    let stuck = Stuck {
+        started: started.clone(),
+        dropped: dropped.clone(),
+    };
+    let (addr, stop, task) = start(Duration::from_millis(200), Some(Arc::new(stuck))).await;
+    let mut conn = common::connect(addr).await;
+    conn.write_all(&common::request_bytes("GET", "/stuck", &[], b""))
+        .await
+        .expect("write");
+    bounded("the handler to start", started.notified()).await;
+
+    let _ = stop.send(());
+    let drained = bounded("serve_with to return", task)
+        .await
+        .expect("serve_with");
+    assert_eq!(drained, Drained { aborted: 1 });
+    assert!(dropped.load(Ordering::SeqCst), "the request was dropped");
+    expect_eof(&mut conn).await;
 }

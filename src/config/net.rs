@@ -1,13 +1,31 @@
 //! The connection-level flags: the accept loop's timeouts and caps
 //! (`ServeConfig`) and the per-address handshake rate limit.
 
+use std::time::Duration;
+
 use crate::engine::HandshakeRate;
+use crate::http::ServeConfig;
 
 use super::Cli;
+
+/// Milliseconds of a default duration, for a flag's default.
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
 
 /// The connection-level limits.
 #[derive(Debug, Clone, clap::Args)]
 pub struct NetArgs {
+    /// Milliseconds open requests may take to finish at shutdown before
+    /// their connections are cut.
+    #[arg(
+        long,
+        env = "EDGEIO_DRAIN_TIMEOUT",
+        default_value_t = ms(ServeConfig::default().drain_timeout),
+        value_name = "MS"
+    )]
+    pub drain_timeout: u64,
+
     /// Handshakes allowed per client IP (IPv6: per /64) per minute; over it
     /// they are answered 429. 0: no limit. Behind a proxy, the proxy's IP.
     #[arg(
@@ -29,6 +47,14 @@ pub struct NetArgs {
 }
 
 impl Cli {
+    /// The accept loop's limits these flags describe.
+    pub fn serve_config(&self) -> Result<ServeConfig, String> {
+        let net = &self.net;
+        Ok(ServeConfig {
+            drain_timeout: Duration::from_millis(net.drain_timeout),
+        })
+    }
+
     /// The handshake rate limit these flags describe (`None`: off).
     pub(super) fn handshake_rate(&self) -> Result<Option<HandshakeRate>, String> {
         let net = &self.net;
@@ -80,5 +106,17 @@ mod tests {
         ])
         .expect("parses");
         assert!(cli.engine_config().is_err());
+    }
+
+    #[test]
+    fn net_flags_build_the_serve_config() {
+        let cli = Cli::try_parse_from(["edgeio"]).expect("valid");
+        let config = cli.serve_config().expect("defaults");
+        let defaults = ServeConfig::default();
+        assert_eq!(config.drain_timeout, defaults.drain_timeout);
+
+        let cli = Cli::try_parse_from(["edgeio", "--drain-timeout", "300"]).expect("valid");
+        let config = cli.serve_config().expect("valid");
+        assert_eq!(config.drain_timeout, Duration::from_millis(300));
     }
 }

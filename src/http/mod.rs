@@ -1,10 +1,14 @@
 //! The HTTP edge: the hyper service that mounts the engine at its path, and
-//! the accept loop that serves it with graceful shutdown.
+//! the accept loop that serves it within connection-level limits (timeouts,
+//! a cap on open connections, backoff on accept errors) with graceful
+//! shutdown.
 
 pub mod fallback;
+pub mod limits;
 pub mod serve;
 pub mod service;
 
 pub use fallback::{HttpFuture, HttpHandler};
-pub use serve::{serve, serve_with_fallback};
+pub use limits::ServeConfig;
+pub use serve::{serve, serve_with, serve_with_fallback, Drained};
 pub use service::EdgeService;

@@ -1,5 +1,6 @@
-//! The accept loop: one hyper HTTP/1.1 connection task per client, drained
-//! gracefully when the shutdown signal fires.
+//! The accept loop: one hyper HTTP/1.1 connection task per client, within
+//! the connection-level limits of a [`ServeConfig`], drained gracefully when
+//! the shutdown signal fires — and cut when the drain takes too long.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,22 +8,25 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::fallback::HttpHandler;
+use super::limits::ServeConfig;
 use super::service::EdgeService;
 use crate::engine::{DisconnectReason, Engine};
 
-/// How long open HTTP requests may take to finish once shutdown starts.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How a [`serve_with`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Drained {
+    /// Connections still open when the drain timeout passed, and cut.
+    pub aborted: usize,
+}
 
 /// Serves `engine` on `listener` until `shutdown` resolves, then closes every
-/// session with "server shutting down" and drains open connections.
-///
-/// The shutdown story is mini-redis's: a token cancelled to tell every
-/// connection task to finish, and a channel whose closing (every task has
-/// dropped its sender) means they all have.
+/// session with "server shutting down" and drains open connections, with
+/// the default [`ServeConfig`].
 pub async fn serve(listener: TcpListener, engine: Engine, shutdown: impl Future<Output = ()>) {
     serve_with_fallback(listener, engine, None, shutdown).await;
 }
@@ -35,35 +39,54 @@ pub async fn serve_with_fallback(
     fallback: Option<Arc<dyn HttpHandler>>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let _ = serve_with(listener, engine, fallback, ServeConfig::default(), shutdown).await;
+}
+
+/// [`serve_with_fallback`] within the limits of `config`.
+///
+/// The shutdown story is mini-redis's: a token cancelled to tell every
+/// connection task to finish (an idle keep-alive connection closes at once,
+/// one with a request in flight after answering it), then a wait for them
+/// all, bounded by [`ServeConfig::drain_timeout`]; the tasks still running
+/// after it are aborted, which closes their connections, so that no
+/// connection outlives `serve`. WebSocket sessions are closed with the
+/// engine's sessions.
+pub async fn serve_with(
+    listener: TcpListener,
+    engine: Engine,
+    fallback: Option<Arc<dyn HttpHandler>>,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Drained {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30));
     let stop = CancellationToken::new();
-    let (done_tx, mut all_done) = mpsc::channel::<()>(1);
+    let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
-        let (stream, addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // Reaps ended connections, so the set holds the open ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             _ = &mut shutdown => break,
         };
+        let (stream, addr) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: back off, keep serving.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
+        let service = EdgeService::new(engine.clone(), Some(addr)).with_fallback(fallback.clone());
         let conn = http
-            .serve_connection(
-                TokioIo::new(stream),
-                EdgeService::new(engine.clone(), Some(addr)).with_fallback(fallback.clone()),
-            )
+            .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         let stop = stop.clone();
-        let done = done_tx.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,
@@ -75,18 +98,32 @@ pub async fn serve_with_fallback(
             if let Err(e) = result {
                 tracing::debug!(error = %e, %addr, "connection ended with an error");
             }
-            drop(done);
         });
     }
     drop(listener);
     tracing::info!(sessions = engine.session_count(), "shutting down");
     engine.close_all(DisconnectReason::ServerShuttingDown);
     stop.cancel();
-    drop(done_tx);
-    if tokio::time::timeout(DRAIN_TIMEOUT, all_done.recv())
-        .await
-        .is_err()
-    {
-        tracing::warn!("some connections did not finish in time");
+    drain(connections, config.drain_timeout).await
+}
+
+/// Waits for every connection task, at most `timeout`; then aborts those
+/// still running and waits for them to be gone.
+async fn drain(mut connections: JoinSet<()>, timeout: std::time::Duration) -> Drained {
+    let all_done = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(timeout, all_done).await.is_ok() {
+        return Drained { aborted: 0 };
     }
+    connections.abort_all();
+    let mut aborted = 0;
+    while let Some(ended) = connections.join_next().await {
+        if ended.is_err_and(|e| e.is_cancelled()) {
+            aborted += 1;
+        }
+    }
+    tracing::warn!(
+        aborted,
+        "connections still open after the drain timeout were cut"
+    );
+    Drained { aborted }
 }
