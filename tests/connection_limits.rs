@@ -6,12 +6,20 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use common::{bounded, config, read_response, request_bytes, TestServer};
+use bytes::Bytes;
+use common::{bounded, config, connect, read_response, request, request_bytes, TestServer};
 use edgeio::engine::HandshakeRate;
-use edgeio::EngineConfig;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use edgeio::http::{serve_with, Drained, HttpFuture, HttpHandler, ServeConfig};
+use edgeio::{Engine, EngineConfig};
+use http::{Request, Response};
+use http_body_util::Full;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// Sends one polling handshake on `stream` and checks the answer.
 async fn handshake_on(stream: &mut TcpStream) {
@@ -62,5 +70,193 @@ async fn handshakes_over_the_per_address_rate_are_answered_429() {
     // Another address has its own bucket.
     let mut other = connect_from([127, 0, 0, 2], server.addr).await;
     handshake_on(&mut other).await;
+    server.shutdown().await;
+}
+
+/// A server started with [`serve_with`] and its own limits.
+struct Limited {
+    addr: SocketAddr,
+    server: TestServer,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Drained>,
+}
+
+/// Answers every request with its own body.
+struct EchoBody;
+
+impl HttpHandler for EchoBody {
+    fn handle(&self, req: Request<Bytes>, _: Option<SocketAddr>) -> HttpFuture {
+        Box::pin(async move { Response::new(Full::new(req.into_body())) })
+    }
+}
+
+impl Limited {
+    async fn start(serve: ServeConfig) -> Self {
+        Self::start_with(config(), serve).await
+    }
+
+    /// `engine` served with `serve`; every other path echoes its body.
+    async fn start_with(engine: EngineConfig, serve: ServeConfig) -> Self {
+        // The helper's own server records the events; its engine is the
+        // one served here too, on a second listener.
+        let server = TestServer::start(engine).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let engine: Engine = server.engine.clone();
+        let task = tokio::spawn(serve_with(
+            listener,
+            engine,
+            Some(Arc::new(EchoBody) as Arc<dyn HttpHandler>),
+            serve,
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        Self {
+            addr,
+            server,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    async fn handshake(&self) -> String {
+        let r = request(self.addr, "GET", &TestServer::polling(None), &[], b"").await;
+        assert_eq!(r.status, 200, "handshake refused: {}", r.text());
+        common::open_packet(&r.text())["sid"]
+            .as_str()
+            .expect("sid")
+            .to_owned()
+    }
+
+    async fn shutdown(mut self) -> Drained {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let drained = bounded("serve_with to return", self.task)
+            .await
+            .expect("serve_with did not panic");
+        self.server.shutdown().await;
+        drained
+    }
+}
+
+/// Reads until the server ends the connection (EOF or reset); returns what
+/// came before. Bounded.
+async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    bounded("the server to close the connection", async {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return got,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+}
+
+fn short_timeouts() -> ServeConfig {
+    ServeConfig {
+        header_timeout: Duration::from_millis(500),
+        ..ServeConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout() {
+    let server = Limited::start(short_timeouts()).await;
+    let mut slow = connect(server.addr).await;
+    // A head that never ends, one byte every 100 ms, until the server hangs up.
+    let head = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    let (mut reader, mut writer) = slow.split();
+    let trickle = async {
+        for i in 0.. {
+            let byte = head.get(i).copied().unwrap_or(b'a');
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let closed = async {
+        let mut buf = [0u8; 64];
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    bounded("the server to cut the slow client off", async {
+        tokio::select! {
+            _ = trickle => {}
+            _ = closed => {}
+        }
+    })
+    .await;
+    // The server goes on serving.
+    server.handshake().await;
+    assert_eq!(server.shutdown().await, Drained { aborted: 0 });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_idle_before_or_after_a_request_is_closed_at_the_header_timeout() {
+    let server = Limited::start(short_timeouts()).await;
+    let mut silent = connect(server.addr).await;
+    assert!(read_until_closed(&mut silent).await.is_empty());
+
+    let mut keep_alive = connect(server.addr).await;
+    keep_alive
+        .write_all(&request_bytes("GET", &TestServer::polling(None), &[], b""))
+        .await
+        .expect("write");
+    let r = bounded("the handshake", read_response(&mut keep_alive)).await;
+    assert_eq!(r.status, 200);
+    assert!(read_until_closed(&mut keep_alive).await.is_empty());
+    let _ = server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_head_over_max_header_bytes_is_answered_431_without_waiting_for_its_end() {
+    // The default limits: a 16 KiB head at most.
+    let server = TestServer::start(config()).await;
+    let mut big = connect(server.addr).await;
+    let mut head = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n".to_vec();
+    while head.len() < 20 * 1024 {
+        head.extend_from_slice(format!("X-Pad-{}: {}\r\n", head.len(), "a".repeat(100)).as_bytes());
+    }
+    // The head is not ended: only a server that stops reading at its cap
+    // can answer now.
+    big.write_all(&head).await.expect("write 20 KB of head");
+    let r = bounded("the answer to a 20 KB head", read_response(&mut big)).await;
+    assert_eq!(r.status, 431);
+    read_until_closed(&mut big).await;
+
+    // A whole 100 KB head: 431 too (or the connection closed mid-write).
+    let mut huge = connect(server.addr).await;
+    while head.len() < 100 * 1024 {
+        head.extend_from_slice(format!("X-Pad-{}: {}\r\n", head.len(), "a".repeat(100)).as_bytes());
+    }
+    head.extend_from_slice(b"\r\n");
+    if huge.write_all(&head).await.is_ok() {
+        let got = read_until_closed(&mut huge).await;
+        assert!(
+            got.is_empty() || got.starts_with(b"HTTP/1.1 431"),
+            "{:?}",
+            String::from_utf8_lossy(&got)
+        );
+    }
+    // Heads under the cap are served.
+    let ok = server
+        .get(&format!(
+            "{}&x={}",
+            TestServer::polling(None),
+            "a".repeat(8000)
+        ))
+        .await;
+    assert_eq!(ok.status, 200);
     server.shutdown().await;
 }

@@ -126,7 +126,11 @@ async fn start(
     let engine = Engine::new(config(), Arc::new(common::Recorder::default()));
     let (tx, rx) = oneshot::channel::<()>();
     // Only shutdown may close an idle connection in these tests.
-    let serve = ServeConfig { drain_timeout };
+    let serve = ServeConfig {
+        drain_timeout,
+        header_timeout: Duration::from_secs(600),
+        ..ServeConfig::default()
+    };
     let task = tokio::spawn(serve_with(listener, engine, fallback, serve, async move {
         let _ = rx.await;
     }));

@@ -16,6 +16,25 @@ fn ms(d: Duration) -> u64 {
 /// The connection-level limits.
 #[derive(Debug, Clone, clap::Args)]
 pub struct NetArgs {
+    /// Milliseconds a client may take to send a request's headers; also how
+    /// long an idle keep-alive connection is kept.
+    #[arg(
+        long,
+        env = "EDGEIO_HEADER_TIMEOUT",
+        default_value_t = ms(ServeConfig::default().header_timeout),
+        value_name = "MS"
+    )]
+    pub header_timeout: u64,
+
+    /// The largest request line and headers; larger is answered 431.
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_HEADER_BYTES",
+        default_value_t = ServeConfig::default().max_header_bytes,
+        value_name = "BYTES"
+    )]
+    pub max_header_bytes: usize,
+
     /// Milliseconds open requests may take to finish at shutdown before
     /// their connections are cut.
     #[arg(
@@ -46,11 +65,24 @@ pub struct NetArgs {
     pub handshake_rate_ips: usize,
 }
 
+/// The smallest `--max-header-bytes`: a request line and a few headers.
+const MIN_HEADER_BYTES: usize = 1024;
+
 impl Cli {
     /// The accept loop's limits these flags describe.
     pub fn serve_config(&self) -> Result<ServeConfig, String> {
         let net = &self.net;
+        if net.header_timeout == 0 {
+            return Err("--header-timeout must be above 0".into());
+        }
+        if net.max_header_bytes < MIN_HEADER_BYTES {
+            return Err(format!(
+                "--max-header-bytes must be at least {MIN_HEADER_BYTES}"
+            ));
+        }
         Ok(ServeConfig {
+            header_timeout: Duration::from_millis(net.header_timeout),
+            max_header_bytes: net.max_header_bytes,
             drain_timeout: Duration::from_millis(net.drain_timeout),
         })
     }
@@ -113,10 +145,34 @@ mod tests {
         let cli = Cli::try_parse_from(["edgeio"]).expect("valid");
         let config = cli.serve_config().expect("defaults");
         let defaults = ServeConfig::default();
+        assert_eq!(config.header_timeout, defaults.header_timeout);
+        assert_eq!(config.max_header_bytes, defaults.max_header_bytes);
         assert_eq!(config.drain_timeout, defaults.drain_timeout);
 
-        let cli = Cli::try_parse_from(["edgeio", "--drain-timeout", "300"]).expect("valid");
+        let cli = Cli::try_parse_from([
+            "edgeio",
+            "--header-timeout",
+            "1500",
+            "--max-header-bytes",
+            "4096",
+            "--drain-timeout",
+            "300",
+        ])
+        .expect("valid");
         let config = cli.serve_config().expect("valid");
+        assert_eq!(config.header_timeout, Duration::from_millis(1500));
+        assert_eq!(config.max_header_bytes, 4096);
         assert_eq!(config.drain_timeout, Duration::from_millis(300));
+    }
+
+    #[test]
+    fn bad_net_flags_are_refused() {
+        for bad in [
+            &["edgeio", "--header-timeout", "0"][..],
+            &["edgeio", "--max-header-bytes", "100"][..],
+        ] {
+            let cli = Cli::try_parse_from(bad).expect("parses");
+            assert!(cli.serve_config().is_err(), "{bad:?}");
+        }
     }
 }

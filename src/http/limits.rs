@@ -5,10 +5,23 @@
 
 use std::time::Duration;
 
+/// The smallest read buffer hyper accepts (its `max_buf_size` minimum).
+const MIN_READ_BUFFER: usize = 8 * 1024;
+
 /// The limits of [`serve_with`](super::serve_with). The defaults suit a
 /// 512 MB box facing the open internet.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// How long a client may take to send a request's head, from the moment
+    /// the server starts waiting for it: at the connection's start, and
+    /// after each response on a keep-alive connection (so it is also how
+    /// long an idle keep-alive connection is kept). A client past it is
+    /// disconnected without an answer, so a slowloris holds nothing longer.
+    pub header_timeout: Duration,
+    /// The largest request head (request line and headers), in bytes; a
+    /// larger one is answered `431` and its connection closed. It also caps
+    /// hyper's read buffer per connection (at least 8 KiB).
+    pub max_header_bytes: usize,
     /// How long open requests may take to finish once shutdown starts;
     /// connections still open after it are cut.
     pub drain_timeout: Duration,
@@ -17,7 +30,33 @@ pub struct ServeConfig {
 impl Default for ServeConfig {
     fn default() -> Self {
         Self {
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
             drain_timeout: Duration::from_secs(5),
         }
+    }
+}
+
+impl ServeConfig {
+    /// hyper's read buffer per connection: the head limit, or hyper's
+    /// minimum when the limit is below it.
+    pub(crate) fn read_buffer(&self) -> usize {
+        self.max_header_bytes.max(MIN_READ_BUFFER)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_buffer_follows_the_head_limit_down_to_hyper_s_minimum() {
+        let config = ServeConfig::default();
+        assert_eq!(config.read_buffer(), 16 * 1024);
+        let small = ServeConfig {
+            max_header_bytes: 100,
+            ..config
+        };
+        assert_eq!(small.read_buffer(), 8 * 1024);
     }
 }

@@ -60,7 +60,9 @@ pub async fn serve_with(
 ) -> Drained {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
+        .header_read_timeout(config.header_timeout)
+        .max_header_size(config.max_header_bytes)
+        .max_buf_size(config.read_buffer());
     let stop = CancellationToken::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
