@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::{bounded, config, connect, read_response, request, request_bytes, TestServer};
-use edgeio::engine::HandshakeRate;
+use edgeio::engine::{DisconnectReason, HandshakeRate};
 use edgeio::http::{serve_with, Drained, HttpFuture, HttpHandler, ServeConfig};
 use edgeio::{Engine, EngineConfig};
 use http::{Request, Response};
@@ -161,6 +161,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
 fn short_timeouts() -> ServeConfig {
     ServeConfig {
         header_timeout: Duration::from_millis(500),
+        body_timeout: Duration::from_millis(500),
         ..ServeConfig::default()
     }
 }
@@ -259,4 +260,68 @@ async fn a_request_head_over_max_header_bytes_is_answered_431_without_waiting_fo
         .await;
     assert_eq!(ok.status, 200);
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_polling_post_whose_body_trickles_in_is_answered_408_and_its_session_closed() {
+    let server = Limited::start(short_timeouts()).await;
+    let sid = server.handshake().await;
+    let mut post = connect(server.addr).await;
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n",
+        TestServer::polling(Some(&sid))
+    );
+    post.write_all(head.as_bytes()).await.expect("write head");
+    post.write_all(b"4helloworl")
+        .await
+        .expect("10 of 1000 bytes");
+
+    let r = bounded("the answer to the stalled POST", read_response(&mut post)).await;
+    assert_eq!(r.status, 408, "{:?}", r.text());
+    assert_eq!(r.text(), r#"{"message":"Request body timed out"}"#);
+    read_until_closed(&mut post).await;
+
+    // The session is not left half-way: it is closed, as socket.io closes
+    // one whose POST was aborted, and the client can start a new one.
+    assert_eq!(
+        server.server.wait_disconnect(&sid).await,
+        DisconnectReason::TransportError
+    );
+    let again = request(
+        server.addr,
+        "POST",
+        &TestServer::polling(Some(&sid)),
+        &[],
+        b"4again",
+    )
+    .await;
+    again.assert_error(400, 1, "Session ID unknown");
+    let fresh = server.handshake().await;
+    let ok = request(
+        server.addr,
+        "POST",
+        &TestServer::polling(Some(&fresh)),
+        &[],
+        b"4whole",
+    )
+    .await;
+    assert_eq!(ok.text(), "ok", "a body that comes whole is read");
+    let _ = server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_application_body_that_trickles_in_is_answered_408() {
+    let server = Limited::start(short_timeouts()).await;
+    let whole = request(server.addr, "POST", "/app", &[], b"whole").await;
+    assert_eq!((whole.status, whole.body.as_slice()), (200, &b"whole"[..]));
+
+    let mut post = connect(server.addr).await;
+    post.write_all(b"POST /app HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789")
+        .await
+        .expect("write");
+    let r = bounded("the answer to the stalled POST", read_response(&mut post)).await;
+    assert_eq!(r.status, 408);
+    assert_eq!(r.text(), "request body timed out");
+    read_until_closed(&mut post).await;
+    let _ = server.shutdown().await;
 }

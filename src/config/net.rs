@@ -26,6 +26,16 @@ pub struct NetArgs {
     )]
     pub header_timeout: u64,
 
+    /// Milliseconds a client may take to send a request body (a POST that
+    /// trickles in is answered 408).
+    #[arg(
+        long,
+        env = "EDGEIO_BODY_TIMEOUT",
+        default_value_t = ms(ServeConfig::default().body_timeout),
+        value_name = "MS"
+    )]
+    pub body_timeout: u64,
+
     /// The largest request line and headers; larger is answered 431.
     #[arg(
         long,
@@ -75,6 +85,9 @@ impl Cli {
         if net.header_timeout == 0 {
             return Err("--header-timeout must be above 0".into());
         }
+        if net.body_timeout == 0 {
+            return Err("--body-timeout must be above 0".into());
+        }
         if net.max_header_bytes < MIN_HEADER_BYTES {
             return Err(format!(
                 "--max-header-bytes must be at least {MIN_HEADER_BYTES}"
@@ -82,6 +95,7 @@ impl Cli {
         }
         Ok(ServeConfig {
             header_timeout: Duration::from_millis(net.header_timeout),
+            body_timeout: Duration::from_millis(net.body_timeout),
             max_header_bytes: net.max_header_bytes,
             drain_timeout: Duration::from_millis(net.drain_timeout),
         })
@@ -147,6 +161,7 @@ mod tests {
         let defaults = ServeConfig::default();
         assert_eq!(config.header_timeout, defaults.header_timeout);
         assert_eq!(config.max_header_bytes, defaults.max_header_bytes);
+        assert_eq!(config.body_timeout, defaults.body_timeout);
         assert_eq!(config.drain_timeout, defaults.drain_timeout);
 
         let cli = Cli::try_parse_from([
@@ -155,6 +170,8 @@ mod tests {
             "1500",
             "--max-header-bytes",
             "4096",
+            "--body-timeout",
+            "2500",
             "--drain-timeout",
             "300",
         ])
@@ -162,6 +179,7 @@ mod tests {
         let config = cli.serve_config().expect("valid");
         assert_eq!(config.header_timeout, Duration::from_millis(1500));
         assert_eq!(config.max_header_bytes, 4096);
+        assert_eq!(config.body_timeout, Duration::from_millis(2500));
         assert_eq!(config.drain_timeout, Duration::from_millis(300));
     }
 
@@ -170,6 +188,7 @@ mod tests {
         for bad in [
             &["edgeio", "--header-timeout", "0"][..],
             &["edgeio", "--max-header-bytes", "100"][..],
+            &["edgeio", "--body-timeout", "0"][..],
         ] {
             let cli = Cli::try_parse_from(bad).expect("parses");
             assert!(cli.serve_config().is_err(), "{bad:?}");

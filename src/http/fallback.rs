@@ -10,12 +10,15 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
+use super::body::is_timeout;
+
 /// The future an [`HttpHandler`] answers with.
 pub type HttpFuture = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
 
 /// Answers the requests whose path is not the engine's. The body is read
 /// whole first, up to [`HttpHandler::max_body`] bytes (a longer one is
-/// answered `413` without calling the handler).
+/// answered `413` without calling the handler, and one that does not arrive
+/// within the server's body timeout `408`).
 pub trait HttpHandler: Send + Sync + 'static {
     /// Answers `req`, which came from `remote_addr`.
     fn handle(&self, req: Request<Bytes>, remote_addr: Option<SocketAddr>) -> HttpFuture;
@@ -51,6 +54,8 @@ where
                 .is_some();
             return if too_large {
                 handler.too_large()
+            } else if is_timeout(e.as_ref()) {
+                plain(StatusCode::REQUEST_TIMEOUT, "request body timed out")
             } else {
                 plain(StatusCode::BAD_REQUEST, "cannot read the request body")
             };

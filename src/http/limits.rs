@@ -18,6 +18,11 @@ pub struct ServeConfig {
     /// long an idle keep-alive connection is kept). A client past it is
     /// disconnected without an answer, so a slowloris holds nothing longer.
     pub header_timeout: Duration,
+    /// How long a client may take to send a request's body once the server
+    /// reads it: past it the request is answered `408` and the connection
+    /// closed (a polling session whose POST timed out is closed with
+    /// "transport error", as socket.io does for an aborted POST).
+    pub body_timeout: Duration,
     /// The largest request head (request line and headers), in bytes; a
     /// larger one is answered `431` and its connection closed. It also caps
     /// hyper's read buffer per connection (at least 8 KiB).
@@ -31,6 +36,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
             drain_timeout: Duration::from_secs(5),
         }

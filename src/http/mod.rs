@@ -3,6 +3,7 @@
 //! a cap on open connections, backoff on accept errors) with graceful
 //! shutdown.
 
+mod body;
 pub mod fallback;
 pub mod limits;
 pub mod serve;

@@ -83,7 +83,9 @@ pub async fn serve_with(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = EdgeService::new(engine.clone(), Some(addr)).with_fallback(fallback.clone());
+        let service = EdgeService::new(engine.clone(), Some(addr))
+            .with_fallback(fallback.clone())
+            .with_body_timeout(config.body_timeout);
         let conn = http
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();

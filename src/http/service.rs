@@ -7,12 +7,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 
+use super::body::{BoxError, DeadlineBody};
 use super::fallback::{dispatch, plain, HttpHandler};
+use super::limits::ServeConfig;
 use crate::engine::Engine;
 
 /// The service for one connection (it knows the peer address).
@@ -22,15 +25,19 @@ pub struct EdgeService {
     remote_addr: Option<SocketAddr>,
     /// Answers what is not the engine's path.
     fallback: Option<Arc<dyn HttpHandler>>,
+    /// How long a request body may take to arrive once it is read.
+    body_timeout: Duration,
 }
 
 impl EdgeService {
     /// A service routing to `engine`; `remote_addr` is the connection's peer.
+    /// Request bodies get [`ServeConfig`]'s default `body_timeout`.
     pub fn new(engine: Engine, remote_addr: Option<SocketAddr>) -> Self {
         Self {
             engine,
             remote_addr,
             fallback: None,
+            body_timeout: ServeConfig::default().body_timeout,
         }
     }
 
@@ -39,12 +46,19 @@ impl EdgeService {
         self.fallback = fallback;
         self
     }
+
+    /// Answers `408` a request whose body is not whole `timeout` after it is
+    /// first read (see [`ServeConfig::body_timeout`]).
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
 }
 
 impl<B> hyper::service::Service<Request<B>> for EdgeService
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B::Error: Into<BoxError>,
 {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
@@ -54,6 +68,7 @@ where
         let engine = self.engine.clone();
         let remote_addr = self.remote_addr;
         let fallback = self.fallback.clone();
+        let req = req.map(|body| DeadlineBody::new(body, self.body_timeout));
         Box::pin(async move {
             if engine.matches(req.uri().path()) {
                 Ok(engine.handle(req, remote_addr).await)

@@ -144,7 +144,8 @@ where
     Ok(response::ok("ok", "text/html"))
 }
 
-/// Reads a POST body, never holding more than `maxHttpBufferSize` bytes.
+/// Reads a POST body, never holding more than `maxHttpBufferSize` bytes; a
+/// body that timed out is answered `408` and closes the session.
 async fn read_body<B>(socket: &Arc<Socket>, req: Request<B>) -> Result<Bytes, RequestError>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -177,12 +178,31 @@ where
     match collected {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) if timed_out(e.as_ref()) => {
+            // As socket.io treats a POST aborted half-way: the session is
+            // closed ("transport error"); the client reconnects.
+            tracing::debug!(sid = %socket.id(), "POST body timed out");
+            socket.close_with(DisconnectReason::TransportError);
+            Err(RequestError {
+                code: None,
+                status: http::StatusCode::REQUEST_TIMEOUT,
+                message: "Request body timed out".to_owned(),
+            })
+        }
         Err(e) => {
             tracing::debug!(sid = %socket.id(), error = %e, "POST body could not be read");
             socket.close_with(DisconnectReason::TransportError);
             Err(RequestError::code(ErrorCode::BadRequest))
         }
     }
+}
+
+/// True when the body failed because the server's body timeout passed
+/// (the HTTP layer's deadline fails it with [`std::io::ErrorKind::TimedOut`]).
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut)
 }
 
 fn parse_error(socket: &Arc<Socket>) -> RequestError {
