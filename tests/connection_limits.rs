@@ -325,3 +325,53 @@ async fn an_application_body_that_trickles_in_is_answered_408() {
     read_until_closed(&mut post).await;
     let _ = server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_beyond_max_connections_are_closed_at_once_websockets_included() {
+    let server = Limited::start(ServeConfig {
+        max_connections: 3,
+        ..ServeConfig::default()
+    })
+    .await;
+    // One WebSocket session: its connection counts after hyper hands it over.
+    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr);
+    let (mut ws, _) = bounded("a WebSocket", tokio_tungstenite::connect_async(url))
+        .await
+        .expect("WebSocket handshake");
+    common::ws_recv_text(&mut ws).await;
+    let mut first = connect(server.addr).await;
+    handshake_on(&mut first).await;
+    let mut second = connect(server.addr).await;
+    handshake_on(&mut second).await;
+
+    let mut fourth = connect(server.addr).await;
+    assert!(
+        read_until_closed(&mut fourth).await.is_empty(),
+        "closed without an answer"
+    );
+    // The three admitted ones still work.
+    handshake_on(&mut first).await;
+    handshake_on(&mut second).await;
+    common::ws_send(&mut ws, "2").await;
+    assert_eq!(common::ws_recv_text(&mut ws).await, "3");
+
+    // A closed connection frees its place (the server notices the close
+    // when it reads the end of the stream: try until it has).
+    drop(first);
+    bounded("a place to be freed", async {
+        loop {
+            let mut next = connect(server.addr).await;
+            let sent = next
+                .write_all(&request_bytes("GET", &TestServer::polling(None), &[], b""))
+                .await;
+            let mut byte = [0u8; 1];
+            if sent.is_ok() && matches!(next.read(&mut byte).await, Ok(1)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    drop(ws);
+    let _ = server.shutdown().await;
+}

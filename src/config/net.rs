@@ -36,6 +36,16 @@ pub struct NetArgs {
     )]
     pub body_timeout: u64,
 
+    /// Open TCP connections at most (WebSockets included); further ones are
+    /// closed at once.
+    #[arg(
+        long,
+        env = "EDGEIO_MAX_CONNECTIONS",
+        default_value_t = ServeConfig::default().max_connections,
+        value_name = "N"
+    )]
+    pub max_connections: usize,
+
     /// The largest request line and headers; larger is answered 431.
     #[arg(
         long,
@@ -88,6 +98,9 @@ impl Cli {
         if net.body_timeout == 0 {
             return Err("--body-timeout must be above 0".into());
         }
+        if net.max_connections == 0 {
+            return Err("--max-connections must be above 0".into());
+        }
         if net.max_header_bytes < MIN_HEADER_BYTES {
             return Err(format!(
                 "--max-header-bytes must be at least {MIN_HEADER_BYTES}"
@@ -96,6 +109,7 @@ impl Cli {
         Ok(ServeConfig {
             header_timeout: Duration::from_millis(net.header_timeout),
             body_timeout: Duration::from_millis(net.body_timeout),
+            max_connections: net.max_connections,
             max_header_bytes: net.max_header_bytes,
             drain_timeout: Duration::from_millis(net.drain_timeout),
         })
@@ -162,6 +176,7 @@ mod tests {
         assert_eq!(config.header_timeout, defaults.header_timeout);
         assert_eq!(config.max_header_bytes, defaults.max_header_bytes);
         assert_eq!(config.body_timeout, defaults.body_timeout);
+        assert_eq!(config.max_connections, defaults.max_connections);
         assert_eq!(config.drain_timeout, defaults.drain_timeout);
 
         let cli = Cli::try_parse_from([
@@ -172,6 +187,8 @@ mod tests {
             "4096",
             "--body-timeout",
             "2500",
+            "--max-connections",
+            "7",
             "--drain-timeout",
             "300",
         ])
@@ -180,6 +197,7 @@ mod tests {
         assert_eq!(config.header_timeout, Duration::from_millis(1500));
         assert_eq!(config.max_header_bytes, 4096);
         assert_eq!(config.body_timeout, Duration::from_millis(2500));
+        assert_eq!(config.max_connections, 7);
         assert_eq!(config.drain_timeout, Duration::from_millis(300));
     }
 
@@ -189,6 +207,7 @@ mod tests {
             &["edgeio", "--header-timeout", "0"][..],
             &["edgeio", "--max-header-bytes", "100"][..],
             &["edgeio", "--body-timeout", "0"][..],
+            &["edgeio", "--max-connections", "0"][..],
         ] {
             let cli = Cli::try_parse_from(bad).expect("parses");
             assert!(cli.serve_config().is_err(), "{bad:?}");

@@ -23,6 +23,10 @@ pub struct ServeConfig {
     /// closed (a polling session whose POST timed out is closed with
     /// "transport error", as socket.io does for an aborted POST).
     pub body_timeout: Duration,
+    /// Open TCP connections at most, WebSocket ones included. A connection
+    /// beyond it is closed as soon as it is accepted, and counted in a log
+    /// line at most once a second.
+    pub max_connections: usize,
     /// The largest request head (request line and headers), in bytes; a
     /// larger one is answered `431` and its connection closed. It also caps
     /// hyper's read buffer per connection (at least 8 KiB).
@@ -37,6 +41,7 @@ impl Default for ServeConfig {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
             max_header_bytes: 16 * 1024,
             drain_timeout: Duration::from_secs(5),
         }

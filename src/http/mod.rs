@@ -4,6 +4,7 @@
 //! shutdown.
 
 mod body;
+mod conn_cap;
 pub mod fallback;
 pub mod limits;
 pub mod serve;

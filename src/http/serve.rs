@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::conn_cap::{warn_if_over_fd_limit, ConnCap};
 use super::fallback::HttpHandler;
 use super::limits::ServeConfig;
 use super::service::EdgeService;
@@ -63,6 +64,8 @@ pub async fn serve_with(
         .header_read_timeout(config.header_timeout)
         .max_header_size(config.max_header_bytes)
         .max_buf_size(config.read_buffer());
+    warn_if_over_fd_limit(config.max_connections);
+    let mut cap = ConnCap::new(config.max_connections);
     let stop = CancellationToken::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -83,6 +86,9 @@ pub async fn serve_with(
             }
         };
         let _ = stream.set_nodelay(true);
+        let Some(stream) = cap.admit(stream) else {
+            continue;
+        };
         let service = EdgeService::new(engine.clone(), Some(addr))
             .with_fallback(fallback.clone())
             .with_body_timeout(config.body_timeout);
@@ -105,7 +111,11 @@ pub async fn serve_with(
         });
     }
     drop(listener);
-    tracing::info!(sessions = engine.session_count(), "shutting down");
+    tracing::info!(
+        sessions = engine.session_count(),
+        connections = cap.open(),
+        "shutting down"
+    );
     engine.close_all(DisconnectReason::ServerShuttingDown);
     stop.cancel();
     drain(connections, config.drain_timeout).await
