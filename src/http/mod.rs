@@ -3,6 +3,7 @@
 //! a cap on open connections, backoff on accept errors) with graceful
 //! shutdown.
 
+mod backoff;
 mod body;
 mod conn_cap;
 pub mod fallback;

@@ -4,13 +4,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::backoff::AcceptBackoff;
 use super::conn_cap::{warn_if_over_fd_limit, ConnCap};
 use super::fallback::HttpHandler;
 use super::limits::ServeConfig;
@@ -66,6 +66,7 @@ pub async fn serve_with(
         .max_buf_size(config.read_buffer());
     warn_if_over_fd_limit(config.max_connections);
     let mut cap = ConnCap::new(config.max_connections);
+    let mut backoff = AcceptBackoff::default();
     let stop = CancellationToken::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -79,12 +80,15 @@ pub async fn serve_with(
         let (stream, addr) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                // Out of file descriptors and the like: back off, keep serving.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
+                // Out of file descriptors and the like: wait, keep serving.
+                let wait = backoff.failed(&e);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => continue,
+                    _ = &mut shutdown => break,
+                }
             }
         };
+        backoff.succeeded();
         let _ = stream.set_nodelay(true);
         let Some(stream) = cap.admit(stream) else {
             continue;
