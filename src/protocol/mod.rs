@@ -1,8 +1,10 @@
 //! Layer 2: Socket.IO v5 packets, pure (no I/O): [`packet`] is the packet
-//! and its encoding, [`parser`] decodes with limits, [`error`] says what was
-//! wrong with a packet.
+//! and its encoding, [`parser`] decodes with limits (its JSON read as
+//! JavaScript writes it, by `json`), [`error`] says what was wrong with a
+//! packet.
 
 pub mod error;
+mod json;
 pub mod packet;
 pub mod parser;
 

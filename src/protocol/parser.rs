@@ -106,7 +106,7 @@ pub fn decode(text: &str, limits: &Limits) -> Result<Decoded, ProtocolError> {
         None
     } else {
         check_depth(rest, limits.max_depth)?;
-        Some(serde_json::from_str::<Value>(rest).map_err(|_| ProtocolError::BadJson)?)
+        Some(super::json::parse(rest)?)
     };
 
     if !payload_fits(kind, data.as_ref()) || (id.is_none() && kind == PacketKind::Ack) {
@@ -268,5 +268,14 @@ mod tests {
         );
         let after_string = format!(r#"2["m","x",{}{}]"#, "[".repeat(40), "]".repeat(40));
         assert_eq!(dec(&after_string), Err(ProtocolError::TooDeep(32)));
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_read_as_javascript_reads_it() {
+        let d = dec(r#"2["echo","\ud83d"]"#).expect("accepted, as JSON.parse accepts it");
+        assert_eq!(d.packet.data, Some(json!(["echo", "\u{fffd}"])));
+        let d = dec(r#"2["echo","\\ud83d"]"#).expect("an escaped backslash");
+        assert_eq!(d.packet.data, Some(json!(["echo", "\\ud83d"])));
+        assert_eq!(dec(r#"2["echo",\ud83d]"#), Err(ProtocolError::BadJson));
     }
 }
