@@ -109,6 +109,8 @@ fn error_json(e: &ProtocolError) -> Value {
         ProtocolError::UnexpectedAttachment => json!("UnexpectedAttachment"),
         ProtocolError::MissingAttachments => json!("MissingAttachments"),
         ProtocolError::BadPlaceholder => json!("BadPlaceholder"),
+        ProtocolError::AttachmentsTooLarge(n) => json!({ "AttachmentsTooLarge": n }),
+        ProtocolError::AttachmentsTimedOut => json!("AttachmentsTimedOut"),
     }
 }
 

@@ -28,4 +28,10 @@ pub enum ProtocolError {
     MissingAttachments,
     #[error("invalid attachment placeholder")]
     BadPlaceholder,
+    /// The attachments of one packet add up to more than the limit.
+    #[error("binary attachments of one packet over {0} bytes")]
+    AttachmentsTooLarge(usize),
+    /// The attachments a packet announced did not all come in time.
+    #[error("binary attachments not all received in time")]
+    AttachmentsTimedOut,
 }

@@ -13,6 +13,9 @@ use super::packet::{ns_name, Packet, PacketKind, RESERVED_EVENTS};
 pub struct Limits {
     /// Binary attachments per packet.
     pub max_attachments: usize,
+    /// Bytes of binary attachments per packet, all of them together (the
+    /// server collects them as they arrive, and closes a client going over).
+    pub max_attachment_bytes: usize,
     /// Nesting depth of the JSON data.
     pub max_depth: usize,
     /// Length of the text packet, in bytes.
@@ -23,6 +26,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_attachments: 10,
+            max_attachment_bytes: 1_000_000,
             max_depth: 32,
             max_len: 1_000_000,
         }

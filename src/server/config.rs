@@ -34,6 +34,9 @@ pub struct IoConfig {
     pub ack_timeout: Duration,
     /// Limits on the packets clients send.
     pub limits: Limits,
+    /// A binary packet whose announced attachments have not all arrived
+    /// within this time closes its client (as a parse error).
+    pub attachment_timeout: Duration,
     /// Connection-state recovery; off when `None`.
     pub recovery: Option<RecoveryConfig>,
     /// Where recovery state lives and which event store adapters publish
@@ -50,6 +53,7 @@ impl Default for IoConfig {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
+            attachment_timeout: Duration::from_secs(20),
             recovery: None,
             storage: None,
             adapter: AdapterFactory::default(),

@@ -1,6 +1,12 @@
 //! [`Client`]: the Socket.IO side of one Engine.IO session — the namespaces it
 //! joined, and the reassembly of binary packets from their attachments.
+//!
+//! - `attachments`: binary packets parked until their attachments are in,
+//!   bounded in bytes and time.
 
+mod attachments;
+
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use bytes::Bytes;
@@ -14,6 +20,7 @@ use super::recovery::Restored;
 use super::socket::{encode_frames, Sid, Socket};
 use crate::engine::{self, Text};
 use crate::protocol::{self, Packet, PacketKind, ProtocolError};
+use attachments::{Parked, Received};
 
 /// One Engine.IO session as Socket.IO sees it.
 pub(crate) struct Client {
@@ -25,8 +32,10 @@ pub(crate) struct Client {
     /// (A client joins a few namespaces at most: a short list beats hashing
     /// the name of every packet.)
     sockets: RwLock<Vec<(String, Arc<Socket>)>>,
-    /// A binary packet waiting for its attachments, and how many.
-    pending: Mutex<Option<(Packet, usize)>>,
+    /// A binary packet waiting for its attachments.
+    pending: Mutex<Option<Parked>>,
+    /// Packets parked so far (numbers each for its timer).
+    parked: AtomicU64,
 }
 
 impl Client {
@@ -36,6 +45,7 @@ impl Client {
             io,
             sockets: RwLock::default(),
             pending: Mutex::default(),
+            parked: AtomicU64::new(0),
         }
     }
 
@@ -68,42 +78,22 @@ impl Client {
 
     /// A text message from the session.
     pub(crate) fn on_text(self: &Arc<Self>, text: &Text) {
-        let pending = self.pending.lock().map(|p| p.is_some()).unwrap_or(false);
-        if pending {
+        if self.is_parked() {
             return self.parse_error(ProtocolError::MissingAttachments);
         }
         match protocol::decode(text, &self.config().limits) {
-            Ok(d) if d.attachments > 0 => {
-                if let Ok(mut p) = self.pending.lock() {
-                    *p = Some((d.packet, d.attachments));
-                }
-            }
+            Ok(d) if d.attachments > 0 => self.park(d.packet, d.attachments),
             Ok(d) => self.dispatch(d.packet),
             Err(e) => self.parse_error(e),
         }
     }
 
-    /// A binary message: the next attachment of the pending packet.
+    /// A binary message: the next attachment of the parked packet.
     pub(crate) fn on_binary(self: &Arc<Self>, data: Bytes) {
-        let complete = {
-            let Ok(mut slot) = self.pending.lock() else {
-                return;
-            };
-            match slot.as_mut() {
-                None => None,
-                Some((packet, expected)) => {
-                    packet.attachments.push(data);
-                    if packet.attachments.len() == *expected {
-                        slot.take().map(|(p, _)| p)
-                    } else {
-                        return;
-                    }
-                }
-            }
-        };
-        match complete {
-            Some(packet) => self.dispatch(packet),
-            None => self.parse_error(ProtocolError::UnexpectedAttachment),
+        match self.attach(data) {
+            Ok(Received::Complete(packet)) => self.dispatch(packet),
+            Ok(Received::Waiting) => {}
+            Err(e) => self.parse_error(e),
         }
     }
 
@@ -209,6 +199,7 @@ impl Client {
 
     /// The session closed: every socket leaves with the matching reason.
     pub(crate) fn on_close(&self, reason: engine::DisconnectReason) {
+        self.unpark();
         let sockets: Vec<_> = self
             .sockets
             .read()
