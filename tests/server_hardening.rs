@@ -4,6 +4,7 @@
 //!
 //! - `attachments`: binary packets whose attachments never come, or weigh
 //!   too much.
+//! - `connect`: duplicate CONNECTs, and the namespaces one client may join.
 //! - `json`: JSON as JavaScript writes it (lone surrogates).
 //!
 //! Every wait is bounded by `LIMIT`; none is a timing assertion.
@@ -12,16 +13,33 @@ mod sio_client;
 
 #[path = "server_hardening/attachments.rs"]
 mod attachments;
+#[path = "server_hardening/connect.rs"]
+mod connect;
 #[path = "server_hardening/json.rs"]
 mod json;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use edgeio::server::{Io, Socket};
 use futures_util::StreamExt;
 use sio_client::{next_text, send, Ws, LIMIT};
 use tokio_tungstenite::tungstenite::Message;
+
+/// Opens a WebSocket session without joining any namespace (Nagle off: a
+/// test writing twice before it reads must not wait for delayed ACKs).
+pub async fn open(addr: SocketAddr) -> Ws {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let connect = tokio_tungstenite::connect_async_with_config(url, None, true);
+    let (mut ws, _) = tokio::time::timeout(LIMIT, connect)
+        .await
+        .expect("connected in time")
+        .expect("connect");
+    assert!(next_text(&mut ws).await.starts_with('0'), "Engine.IO open");
+    ws
+}
 
 /// Waits until the server ends the connection; fails if it sends a data
 /// frame (other than a ping) first, or keeps it open past `LIMIT`.
@@ -60,6 +78,17 @@ pub fn answer_pings(socket: &Arc<Socket>) {
             let _ = ack.send("pong");
         }
     });
+}
+
+/// Waits (bounded) until `cond` holds.
+pub async fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let waited = tokio::time::timeout(LIMIT, async {
+        while !cond() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "timed out waiting for {what}");
 }
 
 /// Awaits `fut`, failing with `what` past `LIMIT`.

@@ -37,6 +37,9 @@ pub struct IoConfig {
     /// A binary packet whose announced attachments have not all arrived
     /// within this time closes its client (as a parse error).
     pub attachment_timeout: Duration,
+    /// Namespaces one client may be in (or connecting to) at once; a CONNECT
+    /// over it is answered with CONNECT_ERROR, and the client stays.
+    pub max_namespaces_per_client: usize,
     /// Connection-state recovery; off when `None`.
     pub recovery: Option<RecoveryConfig>,
     /// Where recovery state lives and which event store adapters publish
@@ -54,6 +57,7 @@ impl Default for IoConfig {
             ack_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             attachment_timeout: Duration::from_secs(20),
+            max_namespaces_per_client: 32,
             recovery: None,
             storage: None,
             adapter: AdapterFactory::default(),

@@ -1,26 +1,36 @@
 //! [`Client`]: the Socket.IO side of one Engine.IO session — the namespaces it
-//! joined, and the reassembly of binary packets from their attachments.
+//! joined or is joining, and the reassembly of binary packets from their
+//! attachments.
 //!
+//! - `connect`: a CONNECT — at most one per namespace at a time, within the
+//!   client's cap — its middlewares and the socket let in.
 //! - `attachments`: binary packets parked until their attachments are in,
 //!   bounded in bytes and time.
 
 mod attachments;
+mod connect;
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use bytes::Bytes;
-use serde_json::Value;
 
 use super::config::IoConfig;
 use super::error::DisconnectReason;
 use super::io::IoInner;
-use super::namespace::auth_or_empty;
-use super::recovery::Restored;
-use super::socket::{encode_frames, Sid, Socket};
+use super::socket::{encode_frames, Socket};
 use crate::engine::{self, Text};
 use crate::protocol::{self, Packet, PacketKind, ProtocolError};
 use attachments::{Parked, Received};
+
+/// Where a client stands in one namespace.
+enum Membership {
+    /// Its CONNECT is being handled (middlewares, recovery): a second one is
+    /// ignored.
+    Connecting,
+    /// It is in, as this socket.
+    Joined(Arc<Socket>),
+}
 
 /// One Engine.IO session as Socket.IO sees it.
 pub(crate) struct Client {
@@ -28,10 +38,12 @@ pub(crate) struct Client {
     engine: Weak<engine::Socket>,
     /// The server.
     io: Arc<IoInner>,
-    /// The client's socket in each namespace it joined.
+    /// The client's standing in each namespace it joined or is joining.
     /// (A client joins a few namespaces at most: a short list beats hashing
     /// the name of every packet.)
-    sockets: RwLock<Vec<(String, Arc<Socket>)>>,
+    namespaces: RwLock<Vec<(String, Membership)>>,
+    /// Set once the session closed: no socket is let in after.
+    closed: AtomicBool,
     /// A binary packet waiting for its attachments.
     pending: Mutex<Option<Parked>>,
     /// Packets parked so far (numbers each for its timer).
@@ -43,7 +55,8 @@ impl Client {
         Self {
             engine: Arc::downgrade(engine),
             io,
-            sockets: RwLock::default(),
+            namespaces: RwLock::default(),
+            closed: AtomicBool::new(false),
             pending: Mutex::default(),
             parked: AtomicU64::new(0),
         }
@@ -59,20 +72,24 @@ impl Client {
 
     /// True once the client joined a namespace (for the connect timeout).
     pub(crate) fn has_sockets(&self) -> bool {
-        self.sockets.read().map(|s| !s.is_empty()).unwrap_or(false)
+        self.namespaces
+            .read()
+            .map(|n| n.iter().any(|(_, m)| matches!(m, Membership::Joined(_))))
+            .unwrap_or(false)
     }
 
     fn socket(&self, ns: &str) -> Option<Arc<Socket>> {
-        let sockets = self.sockets.read().ok()?;
-        sockets
-            .iter()
-            .find(|(n, _)| n == ns)
-            .map(|(_, s)| s.clone())
+        let namespaces = self.namespaces.read().ok()?;
+        namespaces.iter().find_map(|(n, m)| match m {
+            Membership::Joined(s) if n == ns => Some(s.clone()),
+            _ => None,
+        })
     }
 
-    pub(crate) fn remove(&self, ns: &str) {
-        if let Ok(mut s) = self.sockets.write() {
-            s.retain(|(n, _)| n != ns);
+    /// `socket` left its namespace: the client is no longer in it.
+    pub(crate) fn remove(&self, socket: &Socket) {
+        if let Ok(mut n) = self.namespaces.write() {
+            n.retain(|(_, m)| !matches!(m, Membership::Joined(s) if s.id() == socket.id()));
         }
     }
 
@@ -114,81 +131,6 @@ impl Client {
         }
     }
 
-    /// A CONNECT: runs the namespace's middlewares, then lets the socket in.
-    fn connect(self: &Arc<Self>, packet: Packet) {
-        if self.socket(&packet.ns).is_some() {
-            return;
-        }
-        let Some(ns) = self.io.namespace_for(&packet.ns, packet.data.as_ref()) else {
-            let error = serde_json::json!({ "message": "Invalid namespace" });
-            self.send(&Packet::new(
-                PacketKind::ConnectError,
-                &packet.ns,
-                Some(error),
-            ));
-            return;
-        };
-        let auth = auth_or_empty(packet.data);
-        // A client coming back with its private id may get its socket back,
-        // without running the middlewares again (as socket.io).
-        let pid = ns
-            .inner
-            .recovery()
-            .and_then(|_| auth.get("pid")?.as_str().map(Sid::from));
-        let middlewares = ns.inner.middlewares();
-        if pid.is_none() && middlewares.is_empty() {
-            let socket = Socket::new(ns.inner.clone(), self.clone(), auth, None);
-            self.admit(socket, None);
-            return;
-        }
-        let client = self.clone();
-        tokio::spawn(async move {
-            if let (Some(pid), Some(store)) = (pid, ns.inner.recovery()) {
-                let offset = auth.get("offset").and_then(Value::as_str);
-                match store.restore(pid.as_str(), offset).await {
-                    Ok(Some(restored)) => {
-                        let identity = Some((restored.sid.clone(), pid));
-                        let socket = Socket::new(ns.inner.clone(), client.clone(), auth, identity);
-                        client.admit(socket, Some(restored));
-                        return;
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "session not restored: storage failed"),
-                }
-            }
-            let socket = Socket::new(ns.inner.clone(), client.clone(), auth, None);
-            for middleware in middlewares {
-                if let Err(e) = middleware(socket.clone()).await {
-                    let mut data = serde_json::json!({ "message": e.message });
-                    if let Some(extra) = e.data {
-                        data["data"] = extra;
-                    }
-                    socket.refused();
-                    client.send(&Packet::new(
-                        PacketKind::ConnectError,
-                        socket.ns(),
-                        Some(data),
-                    ));
-                    return;
-                }
-            }
-            client.admit(socket, None);
-        });
-    }
-
-    fn admit(&self, socket: Arc<Socket>, restored: Option<Restored>) {
-        let Some(engine) = self.engine() else { return };
-        if engine.is_closed() {
-            return;
-        }
-        if let Ok(mut s) = self.sockets.write() {
-            s.retain(|(n, _)| n != socket.ns());
-            s.push((socket.ns().to_owned(), socket.clone()));
-        }
-        socket.ns_inner().insert(socket.clone());
-        socket.on_connected(restored);
-    }
-
     fn send(&self, packet: &Packet) {
         if let Some(engine) = self.engine() {
             for frame in encode_frames(packet) {
@@ -197,13 +139,22 @@ impl Client {
         }
     }
 
-    /// The session closed: every socket leaves with the matching reason.
+    /// The session closed: every socket leaves with the matching reason, and
+    /// none is let in after.
     pub(crate) fn on_close(&self, reason: engine::DisconnectReason) {
+        self.closed.store(true, Ordering::SeqCst);
         self.unpark();
         let sockets: Vec<_> = self
-            .sockets
+            .namespaces
             .read()
-            .map(|s| s.iter().map(|(_, socket)| socket.clone()).collect())
+            .map(|n| {
+                n.iter()
+                    .filter_map(|(_, m)| match m {
+                        Membership::Joined(s) => Some(s.clone()),
+                        Membership::Connecting => None,
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         for socket in sockets {
             socket.close(DisconnectReason::from(reason));

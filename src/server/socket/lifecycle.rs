@@ -178,7 +178,7 @@ impl Socket {
         }
         self.ns.adapter().del_all(&self.id);
         self.ns.remove(&self.id);
-        self.client.remove(self.ns());
+        self.client.remove(self);
         if let Ok(mut acks) = self.acks.lock() {
             acks.clear();
         }
