@@ -5,6 +5,7 @@
 //! - `attachments`: binary packets whose attachments never come, or weigh
 //!   too much.
 //! - `connect`: duplicate CONNECTs, and the namespaces one client may join.
+//! - `namespaces`: dynamic namespaces removed when empty; name lengths.
 //! - `json`: JSON as JavaScript writes it (lone surrogates).
 //!
 //! Every wait is bounded by `LIMIT`; none is a timing assertion.
@@ -17,6 +18,8 @@ mod attachments;
 mod connect;
 #[path = "server_hardening/json.rs"]
 mod json;
+#[path = "server_hardening/namespaces.rs"]
+mod namespaces;
 
 use std::future::Future;
 use std::net::SocketAddr;

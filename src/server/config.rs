@@ -40,6 +40,19 @@ pub struct IoConfig {
     /// Namespaces one client may be in (or connecting to) at once; a CONNECT
     /// over it is answered with CONNECT_ERROR, and the client stays.
     pub max_namespaces_per_client: usize,
+    /// The longest namespace name, in bytes, that a client's CONNECT may
+    /// create through a dynamic namespace; a longer one is answered as an
+    /// invalid namespace (names the application created are always found).
+    pub max_namespace_name_len: usize,
+    /// The longest room name, in bytes: `socket.join` of a longer one is
+    /// logged and ignored (room names often come from client input).
+    pub max_room_name_len: usize,
+    /// Removes a dynamic namespace's child once its last socket has left
+    /// (socket.io's `cleanupEmptyChildNamespaces`, off there by default): so
+    /// that clients connecting to ever new names cannot pile namespaces up.
+    /// With recovery on, the removal waits for the recovery window, so that
+    /// a socket that may come back finds its namespace.
+    pub cleanup_empty_namespaces: bool,
     /// Connection-state recovery; off when `None`.
     pub recovery: Option<RecoveryConfig>,
     /// Where recovery state lives and which event store adapters publish
@@ -58,6 +71,9 @@ impl Default for IoConfig {
             limits: Limits::default(),
             attachment_timeout: Duration::from_secs(20),
             max_namespaces_per_client: 32,
+            max_namespace_name_len: 256,
+            max_room_name_len: 256,
+            cleanup_empty_namespaces: true,
             recovery: None,
             storage: None,
             adapter: AdapterFactory::default(),

@@ -1,5 +1,11 @@
 //! [`Io`]: the Socket.IO server — its namespaces, and the Engine.IO handler
 //! that feeds them.
+//!
+//! The namespaces a dynamic parent creates are removed once their last
+//! socket has left (and no CONNECT to them is being handled), with
+//! [`IoConfig::cleanup_empty_namespaces`]: from the registry CONNECTs look
+//! in, from their parent's list, and with them their adapter and recovery
+//! state. With recovery on, the removal waits for the recovery window.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -8,7 +14,7 @@ use serde_json::Value;
 
 use super::client::Client;
 use super::config::IoConfig;
-use super::namespace::{Namespace, NsSetup};
+use super::namespace::{Namespace, NsInner, NsSetup};
 use super::storage::ServerStorage;
 use crate::engine::{self, EngineHandler, Message};
 
@@ -93,6 +99,19 @@ impl Io {
         self.of("/")
     }
 
+    /// The names of the namespaces that exist now (those created with
+    /// [`Io::of`] and those dynamic parents created and still hold), sorted.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .inner
+            .namespaces
+            .read()
+            .map(|n| n.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
     /// The Engine.IO handler to build an [`engine::Engine`] with.
     pub fn engine_handler(&self) -> Arc<dyn EngineHandler> {
         Arc::new(IoHandler(self.inner.clone()))
@@ -104,10 +123,20 @@ impl IoInner {
         &self.config
     }
 
-    /// The namespace a CONNECT to `name` reaches, if any.
-    pub(crate) fn namespace_for(&self, name: &str, auth: Option<&Value>) -> Option<Namespace> {
+    /// The namespace a CONNECT to `name` reaches, if any, kept until the
+    /// returned [`Joining`] is dropped. A dynamic parent creates it only
+    /// when the name is within [`IoConfig::max_namespace_name_len`].
+    pub(crate) fn namespace_for(
+        self: &Arc<Self>,
+        name: &str,
+        auth: Option<&Value>,
+    ) -> Option<Joining> {
         if let Some(ns) = self.namespaces.read().ok()?.get(name) {
-            return Some(ns.clone());
+            return Some(Joining::new(ns.clone(), self.clone()));
+        }
+        if name.len() > self.config.max_namespace_name_len {
+            tracing::debug!(len = name.len(), "CONNECT to a namespace name too long");
+            return None;
         }
         let parent = self
             .dynamic
@@ -117,12 +146,83 @@ impl IoInner {
             .find(|(matches, _)| matches(name, auth))
             .map(|(_, parent)| parent.clone())?;
         let mut namespaces = self.namespaces.write().ok()?;
-        Some(
-            namespaces
-                .entry(name.to_owned())
-                .or_insert_with(|| parent.child(name))
-                .clone(),
-        )
+        let ns = namespaces
+            .entry(name.to_owned())
+            .or_insert_with(|| parent.child(name))
+            .clone();
+        Some(Joining::new(ns, self.clone()))
+    }
+
+    /// A socket left `ns`, or a CONNECT to it ended: an idle child of a
+    /// dynamic parent is removed (after the recovery window, with recovery).
+    pub(crate) fn namespace_left(self: &Arc<Self>, ns: &Arc<NsInner>) {
+        if !self.config.cleanup_empty_namespaces || !ns.is_child() || !ns.is_idle() {
+            return;
+        }
+        let window = match (ns.recovery(), self.setup.recovery) {
+            (Some(_), Some(recovery)) => recovery.max_disconnection_duration,
+            _ => return self.remove_if_idle(ns),
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (io, ns) = (Arc::downgrade(self), Arc::downgrade(ns));
+        rt.spawn(async move {
+            tokio::time::sleep(window).await;
+            if let (Some(io), Some(ns)) = (io.upgrade(), ns.upgrade()) {
+                io.remove_if_idle(&ns);
+            }
+        });
+    }
+
+    /// Removes `ns` if it is still idle. Idleness is checked under the
+    /// registry's lock, which a CONNECT takes to find the namespace: one that
+    /// finds it has marked it as connecting first, and one that comes after
+    /// creates it anew.
+    fn remove_if_idle(&self, ns: &Arc<NsInner>) {
+        let removed = {
+            let Ok(mut namespaces) = self.namespaces.write() else {
+                return;
+            };
+            let registered = namespaces
+                .get(ns.name())
+                .is_some_and(|n| Arc::ptr_eq(&n.inner, ns));
+            if !registered || !ns.is_idle() {
+                return;
+            }
+            namespaces.remove(ns.name())
+        };
+        ns.detach();
+        tracing::debug!(ns = ns.name(), "empty dynamic namespace removed");
+        // Dropped out of the lock: its adapter unsubscribes as it goes.
+        drop(removed);
+    }
+}
+
+/// A namespace a CONNECT is being handled for: while one exists, the
+/// namespace is not removed for being empty.
+pub(crate) struct Joining {
+    ns: Namespace,
+    io: Arc<IoInner>,
+}
+
+impl Joining {
+    /// Marks `ns` as connecting (called under the registry's lock).
+    fn new(ns: Namespace, io: Arc<IoInner>) -> Self {
+        ns.inner.connect_began();
+        Self { ns, io }
+    }
+
+    /// The namespace.
+    pub(crate) fn namespace(&self) -> &Namespace {
+        &self.ns
+    }
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        self.ns.inner.connect_ended();
+        self.io.namespace_left(&self.ns.inner);
     }
 }
 

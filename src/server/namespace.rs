@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
@@ -50,6 +51,8 @@ pub(crate) struct NsInner {
     /// For the parent of dynamic namespaces: the namespaces it created, which
     /// its broadcasts reach.
     children: RwLock<Vec<Arc<NsInner>>>,
+    /// CONNECTs being handled (a child is not removed while one is).
+    connecting: AtomicUsize,
     /// Handlers of events other nodes send with `server_side_emit`.
     server_side: RwLock<HashMap<String, ServerSideHandler>>,
     /// How namespaces are built (kept for the children of a dynamic one).
@@ -86,6 +89,7 @@ impl Namespace {
             parent,
             recovery,
             children: RwLock::default(),
+            connecting: AtomicUsize::new(0),
             server_side: RwLock::default(),
             setup: setup.clone(),
         });
@@ -204,6 +208,37 @@ impl NsInner {
 
     pub(crate) fn children(&self) -> Vec<Arc<NsInner>> {
         self.children.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// True for a namespace a dynamic parent created.
+    pub(crate) fn is_child(&self) -> bool {
+        self.parent.is_some()
+    }
+
+    /// True when no socket is in the namespace and none is connecting.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.connecting.load(Ordering::Acquire) == 0
+            && self.sockets.read().map(|s| s.is_empty()).unwrap_or(false)
+    }
+
+    /// A CONNECT to the namespace began.
+    pub(crate) fn connect_began(&self) {
+        self.connecting.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A CONNECT to the namespace ended (its socket in or refused).
+    pub(crate) fn connect_ended(&self) {
+        self.connecting.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// A child leaves its parent's list (its parent's broadcasts no longer
+    /// reach it).
+    pub(crate) fn detach(self: &Arc<Self>) {
+        if let Some(parent) = &self.parent {
+            if let Ok(mut children) = parent.children.write() {
+                children.retain(|c| !Arc::ptr_eq(c, self));
+            }
+        }
     }
 
     pub(crate) fn recovery(&self) -> Option<&RecoveryStore> {

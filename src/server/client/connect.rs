@@ -46,11 +46,11 @@ impl Client {
             Claim::Full => return self.refuse(&name, ConnectError::new(TOO_MANY_NAMESPACES)),
             Claim::Granted => {}
         }
-        let Some(ns) = self.io.namespace_for(&name, packet.data.as_ref()) else {
+        let Some(joining) = self.io.namespace_for(&name, packet.data.as_ref()) else {
             self.release(&name);
             return self.refuse(&name, ConnectError::new(INVALID_NAMESPACE));
         };
-        let ns = ns.inner;
+        let ns = joining.namespace().inner.clone();
         let auth = auth_or_empty(packet.data);
         // A client coming back with its private id may get its socket back,
         // without running the middlewares again (as socket.io).
@@ -65,6 +65,8 @@ impl Client {
         }
         let client = self.clone();
         tokio::spawn(async move {
+            // The namespace is kept while this CONNECT is handled.
+            let _joining = joining;
             if let (Some(pid), Some(store)) = (pid, ns.recovery()) {
                 let offset = auth.get("offset").and_then(Value::as_str);
                 match store.restore(pid.as_str(), offset).await {

@@ -86,11 +86,13 @@ impl Client {
         })
     }
 
-    /// `socket` left its namespace: the client is no longer in it.
+    /// `socket` left its namespace: the client is no longer in it, and the
+    /// namespace may now be empty.
     pub(crate) fn remove(&self, socket: &Socket) {
         if let Ok(mut n) = self.namespaces.write() {
             n.retain(|(_, m)| !matches!(m, Membership::Joined(s) if s.id() == socket.id()));
         }
+        self.io.namespace_left(socket.ns_inner());
     }
 
     /// A text message from the session.

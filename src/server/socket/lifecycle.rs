@@ -25,10 +25,25 @@ impl Socket {
     }
 
     /// Joins every room of `rooms`. Once the socket has left (a handler
-    /// still holding it), nothing: it must not linger in rooms.
+    /// still holding it), nothing: it must not linger in rooms. A room name
+    /// longer than [`IoConfig::max_room_name_len`] bytes is not joined (and
+    /// that is logged): room names often come from client input.
+    ///
+    /// [`IoConfig::max_room_name_len`]: crate::server::IoConfig
     pub fn join_all(&self, rooms: &[Room]) {
         if self.left.load(Ordering::Acquire) {
             return;
+        }
+        let max = self.client.config().max_room_name_len;
+        if rooms.iter().any(|r| r.len() > max) {
+            tracing::warn!(
+                sid = %self.id,
+                ns = self.ns(),
+                max,
+                "room name too long: not joined"
+            );
+            let within: Vec<Room> = rooms.iter().filter(|r| r.len() <= max).cloned().collect();
+            return self.join_all(&within);
         }
         self.ns.adapter().add_all(&self.id, rooms);
         self.save_session(false);
