@@ -6,6 +6,7 @@
 //!   too much.
 //! - `connect`: duplicate CONNECTs, and the namespaces one client may join.
 //! - `namespaces`: dynamic namespaces removed when empty; name lengths.
+//! - `panics`: handlers, middlewares and connection handlers that panic.
 //! - `json`: JSON as JavaScript writes it (lone surrogates).
 //!
 //! Every wait is bounded by `LIMIT`; none is a timing assertion.
@@ -20,6 +21,8 @@ mod connect;
 mod json;
 #[path = "server_hardening/namespaces.rs"]
 mod namespaces;
+#[path = "server_hardening/panics.rs"]
+mod panics;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1,8 +1,15 @@
 //! [`Handlers`]: what a socket runs for the events a client sends — per-event
 //! handlers, catch-all listeners, packet middlewares, error and disconnect
 //! handlers — and the dispatch of one event through them, in that order.
+//!
+//! Every one of them is the application's code: one that panics is caught
+//! ([`guarded`]) and logged with the socket, namespace and event, and the
+//! session goes on (as a handler's exception in socket.io) — never a dead
+//! task holding the session until the ping timeout.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
@@ -45,21 +52,59 @@ fn snapshot<T: Clone>(list: &RwLock<Vec<T>>) -> Option<Vec<T>> {
     }
 }
 
+/// The text of a panic's payload (what `panic!` was given, when a string).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
+/// Runs `f`, an application's handler of kind `handler` for `event` on
+/// `socket`; a panic is caught and logged, and gives `None`.
+pub(crate) fn guarded<R>(
+    socket: &Socket,
+    handler: &'static str,
+    event: &str,
+    f: impl FnOnce() -> R,
+) -> Option<R> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(panic) => {
+            tracing::error!(
+                sid = %socket.id(),
+                ns = socket.ns(),
+                event,
+                handler,
+                panic = panic_message(&*panic),
+                "handler panicked"
+            );
+            None
+        }
+    }
+}
+
 impl Handlers {
     /// Runs one incoming event through the middlewares, the catch-all
-    /// listeners and its handler.
+    /// listeners and its handler. A middleware that panics drops the event,
+    /// as one that refuses it.
     pub(crate) fn dispatch(&self, socket: &Arc<Socket>, mut event: Event) {
         if let Some(middlewares) = snapshot(&self.middlewares) {
+            let name = event.name.clone();
             for m in middlewares {
-                if let Err(e) = m(socket, &mut event) {
-                    self.error(socket, &e);
-                    return;
+                match guarded(socket, "packet middleware", &name, || m(socket, &mut event)) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => return self.error(socket, &e),
+                    None => return,
                 }
             }
         }
         if let Some(any) = snapshot(&self.any_incoming) {
             for h in any {
-                h(socket, &event.name, &event.args);
+                guarded(socket, "catch-all listener", &event.name, || {
+                    h(socket, &event.name, &event.args)
+                });
             }
         }
         let handler = self
@@ -68,7 +113,8 @@ impl Handlers {
             .ok()
             .and_then(|h| h.get(&event.name).cloned());
         if let Some(handler) = handler {
-            handler(socket, event);
+            let name = event.name.clone();
+            guarded(socket, "event handler", &name, || handler(socket, event));
         }
     }
 
@@ -76,7 +122,7 @@ impl Handlers {
     pub(crate) fn outgoing(&self, socket: &Arc<Socket>, name: &str, args: &[Value]) {
         if let Some(any) = snapshot(&self.any_outgoing) {
             for h in any {
-                h(socket, name, args);
+                guarded(socket, "outgoing listener", name, || h(socket, name, args));
             }
         }
     }
@@ -86,12 +132,13 @@ impl Handlers {
         tracing::debug!(sid = %socket.id(), error = message, "event refused");
         if let Some(handlers) = snapshot(&self.errors) {
             for h in handlers {
-                h(socket, message);
+                guarded(socket, "error handler", "", || h(socket, message));
             }
         }
     }
 
-    /// Runs the disconnect handlers, once.
+    /// Runs the disconnect handlers, once; one that panics does not keep the
+    /// others from running, nor the socket from leaving.
     pub(crate) fn disconnected(&self, socket: &Arc<Socket>, reason: DisconnectReason) {
         let handlers = self
             .disconnect
@@ -99,7 +146,9 @@ impl Handlers {
             .map(|mut h| std::mem::take(&mut *h))
             .unwrap_or_default();
         for h in handlers {
-            h(socket, reason);
+            guarded(socket, "disconnect handler", "disconnect", || {
+                h(socket, reason)
+            });
         }
     }
 }

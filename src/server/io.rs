@@ -8,12 +8,14 @@
 //! state. With recovery on, the removal waits for the recovery window.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
 use super::client::Client;
 use super::config::IoConfig;
+use super::handlers::panic_message;
 use super::namespace::{Namespace, NsInner, NsSetup};
 use super::storage::ServerStorage;
 use crate::engine::{self, EngineHandler, Message};
@@ -143,7 +145,7 @@ impl IoInner {
             .read()
             .ok()?
             .iter()
-            .find(|(matches, _)| matches(name, auth))
+            .find(|(matches, _)| matcher_says_yes(matches, name, auth))
             .map(|(_, parent)| parent.clone())?;
         let mut namespaces = self.namespaces.write().ok()?;
         let ns = namespaces
@@ -197,6 +199,19 @@ impl IoInner {
         // Dropped out of the lock: its adapter unsubscribes as it goes.
         drop(removed);
     }
+}
+
+/// Asks a dynamic namespace matcher (the application's code): one that
+/// panics says no.
+fn matcher_says_yes(matcher: &NamespaceMatcher, name: &str, auth: Option<&Value>) -> bool {
+    std::panic::catch_unwind(AssertUnwindSafe(|| matcher(name, auth))).unwrap_or_else(|panic| {
+        tracing::error!(
+            ns = name,
+            panic = panic_message(&*panic),
+            "namespace matcher panicked"
+        );
+        false
+    })
 }
 
 /// A namespace a CONNECT is being handled for: while one exists, the

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -17,6 +18,7 @@ use super::broadcast::BroadcastOperator;
 use super::config::RecoveryConfig;
 use super::drive::drive;
 use super::error::{ConnectError, EmitError};
+use super::handlers::panic_message;
 use super::recovery::RecoveryStore;
 use super::socket::{Sid, Socket};
 use super::storage::ServerStorage;
@@ -24,7 +26,8 @@ use super::storage::ServerStorage;
 type ConnectionHandler = Arc<dyn Fn(&Arc<Socket>) + Send + Sync>;
 type ServerSideHandler = Arc<dyn Fn(&[Value]) + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Middleware = Arc<dyn Fn(Arc<Socket>) -> BoxFuture<Result<(), ConnectError>> + Send + Sync>;
+pub(crate) type Middleware =
+    Arc<dyn Fn(Arc<Socket>) -> BoxFuture<Result<(), ConnectError>> + Send + Sync>;
 
 /// A namespace. Cheap to clone; clones are the same namespace.
 #[derive(Clone)]
@@ -252,7 +255,16 @@ impl NsInner {
             .ok()
             .and_then(|h| h.get(name).cloned());
         match (handler, &self.parent) {
-            (Some(h), _) => h(args),
+            (Some(h), _) => {
+                if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| h(args))) {
+                    tracing::error!(
+                        ns = %self.name,
+                        event = name,
+                        panic = panic_message(&*panic),
+                        "server-side handler panicked"
+                    );
+                }
+            }
             (None, Some(parent)) => parent.run_server_side_handler(name, args),
             (None, None) => tracing::debug!(ns = %self.name, name, "no server-side handler"),
         }

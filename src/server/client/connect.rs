@@ -7,16 +7,19 @@
 //!
 //! [`IoConfig::max_namespaces_per_client`]: crate::server::IoConfig
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use futures_util::FutureExt as _;
 use serde_json::Value;
 
 use super::{Client, Membership};
 use crate::engine;
 use crate::protocol::{Packet, PacketKind};
 use crate::server::error::{ConnectError, DisconnectReason};
-use crate::server::namespace::auth_or_empty;
+use crate::server::handlers::panic_message;
+use crate::server::namespace::{auth_or_empty, Middleware};
 use crate::server::recovery::Restored;
 use crate::server::socket::{Sid, Socket};
 
@@ -24,6 +27,9 @@ use crate::server::socket::{Sid, Socket};
 const TOO_MANY_NAMESPACES: &str = "Too many namespaces";
 /// The CONNECT_ERROR message of a namespace that does not exist.
 const INVALID_NAMESPACE: &str = "Invalid namespace";
+/// The CONNECT_ERROR message of a middleware that panicked (what it said
+/// is logged, never sent).
+const MIDDLEWARE_FAILED: &str = "Internal server error";
 
 /// What a CONNECT may do, given where the client stands.
 enum Claim {
@@ -82,7 +88,7 @@ impl Client {
             }
             let socket = Socket::new(ns, client.clone(), auth, None);
             for middleware in middlewares {
-                if let Err(e) = middleware(socket.clone()).await {
+                if let Err(e) = run_middleware(&middleware, &socket).await {
                     socket.refused();
                     client.release(socket.ns());
                     client.refuse(socket.ns(), e);
@@ -162,4 +168,23 @@ impl Client {
             None => false,
         }
     }
+}
+
+/// Runs one connection middleware; one that panics (building its future or
+/// running it) refuses the socket, and the panic is logged.
+async fn run_middleware(middleware: &Middleware, socket: &Arc<Socket>) -> Result<(), ConnectError> {
+    let built = std::panic::catch_unwind(AssertUnwindSafe(|| middleware(socket.clone())));
+    let result = match built {
+        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+        Err(panic) => Err(panic),
+    };
+    result.unwrap_or_else(|panic| {
+        tracing::error!(
+            sid = %socket.id(),
+            ns = socket.ns(),
+            panic = panic_message(&*panic),
+            "connection middleware panicked: socket refused"
+        );
+        Err(ConnectError::new(MIDDLEWARE_FAILED))
+    })
 }

@@ -3,7 +3,8 @@
 //! attachments.
 //!
 //! - `connect`: a CONNECT — at most one per namespace at a time, within the
-//!   client's cap — its middlewares and the socket let in.
+//!   client's cap — its middlewares (a panic in one refuses the socket) and
+//!   the socket let in.
 //! - `attachments`: binary packets parked until their attachments are in,
 //!   bounded in bytes and time.
 

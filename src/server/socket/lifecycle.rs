@@ -16,6 +16,7 @@ use crate::protocol::{Packet, PacketKind};
 use crate::server::adapter::Room;
 use crate::server::error::{DisconnectReason, EmitError};
 use crate::server::event::{AckSender, Event};
+use crate::server::handlers::guarded;
 use crate::server::recovery::{is_recoverable, Restored, SessionState};
 
 impl Socket {
@@ -140,7 +141,16 @@ impl Socket {
         }
         let _ = self.send_packet(&Packet::new(PacketKind::Connect, self.ns(), Some(data)));
         self.replay(missed);
-        self.ns.run_connection_handler(self);
+        // A connection handler that panicked may have set the socket up by
+        // half: it leaves, cleanly (the client is told, its disconnect
+        // handlers run), rather than stay without its handlers.
+        if guarded(self, "connection handler", "connection", || {
+            self.ns.run_connection_handler(self)
+        })
+        .is_none()
+        {
+            self.disconnect();
+        }
     }
 
     /// Handles an event or ack packet from the client.
