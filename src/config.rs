@@ -5,11 +5,13 @@ mod buffers;
 mod chat;
 mod jwt;
 mod net;
+mod sio;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 pub use net::NetArgs;
+pub use sio::SioArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -177,6 +179,9 @@ pub struct Cli {
     /// The byte budgets of a session.
     #[command(flatten)]
     pub buffers: BufferArgs,
+    /// The Socket.IO layer's limits.
+    #[command(flatten)]
+    pub sio: SioArgs,
 
     /// The chat service's token keys.
     #[command(flatten)]
@@ -220,7 +225,7 @@ impl Cli {
     /// The Socket.IO settings these flags describe (the storage is opened
     /// apart, and set by the caller).
     pub fn io_config(&self) -> IoConfig {
-        IoConfig {
+        self.sio.apply(IoConfig {
             connect_timeout: Duration::from_millis(self.connect_timeout),
             ack_timeout: Duration::from_millis(self.ack_timeout),
             limits: Limits {
@@ -232,7 +237,7 @@ impl Cli {
                 ..RecoveryConfig::default()
             }),
             ..IoConfig::default()
-        }
+        })
     }
 
     /// The storage these flags describe.
