@@ -131,6 +131,14 @@ mod tests {
     }
 
     #[test]
+    fn every_lone_surrogate_of_a_payload_is_replaced() {
+        assert_eq!(
+            parse(r#"["m","\ud83d\ude00\ud83d","\ud83d","x\ude00"]"#),
+            Ok(json!(["m", "\u{1f600}\u{fffd}", "\u{fffd}", "x\u{fffd}"]))
+        );
+    }
+
+    #[test]
     fn a_valid_pair_and_other_escapes_are_untouched() {
         let pair = r#"["m","\ud83d\ude00"]"#;
         assert!(matches!(replace_lone_surrogates(pair), Cow::Borrowed(_)));
