@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use edgeio::server::{Io, IoConfig};
+use edgeio::server::{ConnectError, Io, IoConfig};
 use tokio::sync::Semaphore;
 
 use super::sio_client::{next_text, send, serve, sid_of};
@@ -83,10 +83,22 @@ async fn a_client_joins_so_many_namespaces_at_once() {
     for name in ["/a", "/b", "/c"] {
         io.of(name).on_connection(answer_pings);
     }
+    io.of("/refusing")
+        .use_middleware(|_socket| async move { Err(ConnectError::new("no")) });
     let (addr, stop) = serve(&io).await;
     let mut ws = open(addr).await;
     send(&mut ws, "40/a,").await;
     assert!(next_text(&mut ws).await.starts_with("40/a,"));
+    // CONNECTs refused do not count, and may be tried again.
+    for _ in 0..2 {
+        send(&mut ws, "40/nope,").await;
+        assert_eq!(
+            next_text(&mut ws).await,
+            r#"44/nope,{"message":"Invalid namespace"}"#
+        );
+        send(&mut ws, "40/refusing,").await;
+        assert_eq!(next_text(&mut ws).await, r#"44/refusing,{"message":"no"}"#);
+    }
     send(&mut ws, "40/b,").await;
     assert!(next_text(&mut ws).await.starts_with("40/b,"));
 
