@@ -6,12 +6,14 @@ mod chat;
 mod jwt;
 mod net;
 mod sio;
+mod recovery;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 pub use net::NetArgs;
 pub use sio::SioArgs;
+pub use recovery::RecoveryArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use edgeio_storage::{Backend, StorageConfig};
 
 use crate::engine::{CookieConfig, CorsConfig, EngineConfig, TransportKind};
 use crate::protocol::Limits;
-use crate::server::{IoConfig, RecoveryConfig};
+use crate::server::IoConfig;
 
 /// edgeio: a Socket.IO-compatible real-time server.
 #[derive(Debug, Clone, Parser)]
@@ -163,6 +165,10 @@ pub struct Cli {
     )]
     pub recovery_window: u64,
 
+    /// What recovery keeps per namespace, at most.
+    #[command(flatten)]
+    pub recovery: RecoveryArgs,
+
     /// This node's id [default: generated once and kept in the data
     /// directory; with --store memory, new at every start].
     #[arg(long, env = "EDGEIO_NODE_ID", value_name = "ID")]
@@ -232,10 +238,7 @@ impl Cli {
                 max_len: self.max_payload,
                 ..Limits::default()
             },
-            recovery: (self.recovery_window > 0).then(|| RecoveryConfig {
-                max_disconnection_duration: Duration::from_secs(self.recovery_window),
-                ..RecoveryConfig::default()
-            }),
+            recovery: self.recovery_config(),
             ..IoConfig::default()
         })
     }

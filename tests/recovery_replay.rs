@@ -30,6 +30,7 @@ fn recovering_io() -> Io {
         recovery: Some(RecoveryConfig {
             max_disconnection_duration: Duration::from_secs(60),
             max_buffered_packets: 10_000,
+            ..RecoveryConfig::default()
         }),
         ..IoConfig::default()
     });

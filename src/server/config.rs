@@ -7,20 +7,33 @@ use super::storage::ServerStorage;
 use crate::protocol::Limits;
 
 /// Connection-state recovery: how long a disconnected socket's state and
-/// missed packets are kept for it to come back.
+/// missed packets are kept for it to come back, and how much of them, per
+/// namespace. A client that missed a broadcast dropped for these budgets is
+/// not restored: it gets a fresh session (`recovered: false`), never a
+/// replay with a hole in it.
 #[derive(Debug, Clone, Copy)]
 pub struct RecoveryConfig {
     /// How long after a disconnection the socket may be restored.
     pub max_disconnection_duration: Duration,
-    /// Packets kept for recovery, at most (oldest dropped first).
+    /// Broadcasts kept for recovery, at most (oldest dropped first).
     pub max_buffered_packets: usize,
+    /// Bytes of broadcasts kept for recovery (as stored), at most (oldest
+    /// dropped first). A broadcast larger than this is dropped at once.
+    pub max_buffered_bytes: usize,
+    /// Disconnected sockets kept for recovery, at most: past it, the one that
+    /// left first is forgotten (it gets a fresh session if it comes back).
+    pub max_kept_sessions: usize,
 }
 
 impl Default for RecoveryConfig {
+    /// Two minutes; 10,000 broadcasts, 16 MiB and 10,000 sessions per
+    /// namespace — a few tens of MB at most on a 512 MB box.
     fn default() -> Self {
         Self {
             max_disconnection_duration: Duration::from_secs(120),
             max_buffered_packets: 10_000,
+            max_buffered_bytes: 16 * 1024 * 1024,
+            max_kept_sessions: 10_000,
         }
     }
 }

@@ -62,6 +62,7 @@ impl Server {
                 recovery: (kind == Kind::Recovery).then(|| RecoveryConfig {
                     max_disconnection_duration: Duration::from_secs(60),
                     max_buffered_packets: 1000,
+                    ..RecoveryConfig::default()
                 }),
                 ..Default::default()
             });

@@ -9,10 +9,21 @@
 //! `pid` but no offset (it never received a broadcast) is restored from the
 //! point it connected — which Node's socket.io cannot do.
 //!
+//! Each namespace keeps at most [`RecoveryConfig`]'s budgets: broadcasts by
+//! count and by bytes, disconnected sessions by count — the oldest go first.
+//! A client that missed a broadcast dropped for them is not restored (as
+//! socket.io, when the offset it sends is gone): it gets a fresh session,
+//! never a replay with a hole in it.
+//!
 //! - [`record`]: offsets and the records on disk.
+//! - [`kept_sessions`]: the disconnected sessions kept, in the order they
+//!   left (what the sessions' cap forgets first).
+//! - [`load`]: what an earlier start left, counted against the budgets.
 //! - [`upkeep`]: the background task that flushes writes (group commit) and
-//!   drops what is past the window or over the buffer's size.
+//!   drops what is past the window or over the buffer's budgets.
 
+mod kept_sessions;
+mod load;
 mod record;
 mod upkeep;
 
@@ -24,6 +35,7 @@ use edgeio_storage::{codec, Map, StorageError};
 use serde_json::Value;
 use tokio::sync::{Notify, OnceCell};
 
+use kept_sessions::KeptSessions;
 pub(crate) use record::Offset;
 use record::{KeptRecord, SessionRecord};
 
@@ -99,6 +111,13 @@ pub(crate) struct Inner {
     kick: Arc<Notify>,
     /// Kept broadcasts (an estimate between upkeep passes).
     kept: AtomicUsize,
+    /// Bytes of the kept broadcasts, as stored: added as each is written,
+    /// taken off as each is dropped (those of an earlier start added once,
+    /// by `load`).
+    kept_bytes: AtomicUsize,
+    /// The disconnected sessions kept, oldest first (those of an earlier
+    /// start added by `load`).
+    kept_sessions: Mutex<KeptSessions>,
     /// Broadcasts before this offset may have been dropped by the size cap
     /// (clients without an offset from before it cannot be restored).
     pruned_below: Mutex<Offset>,
@@ -137,6 +156,8 @@ impl RecoveryStore {
             waiting: Mutex::default(),
             kick: Arc::new(Notify::new()),
             kept: AtomicUsize::new(0),
+            kept_bytes: AtomicUsize::new(0),
+            kept_sessions: Mutex::default(),
             pruned_below: Mutex::default(),
             loaded: OnceCell::new(),
         });
@@ -163,16 +184,28 @@ impl RecoveryStore {
     /// Keeps the broadcast sent as `frames` under `offset`.
     pub(crate) fn keep(&self, offset: Offset, frames: &[Frame], opts: &BroadcastOptions) {
         let record = KeptRecord::new(frames, opts, now_ms());
-        let packets = self.inner.packets.clone();
-        self.inner.write(Box::pin(
-            async move { packets.set(offset.key(), &record).await },
-        ));
-        // Counted for the upkeep, which every write wakes: past the
-        // buffer's size, it drops the oldest at once.
-        self.inner.kept.fetch_add(1, Ordering::AcqRel);
+        let value = match codec::encode(&record) {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::warn!(error = %e, "broadcast not kept for recovery");
+                return;
+            }
+        };
+        let (packets, inner) = (self.inner.packets.clone(), self.inner.clone());
+        self.inner.write(Box::pin(async move {
+            let size = value.len();
+            packets.raw().insert(&offset.key(), value).await?;
+            // Counted for the upkeep, which every write wakes: past the
+            // buffer's budgets, it drops the oldest at once.
+            inner.kept.fetch_add(1, Ordering::AcqRel);
+            inner.kept_bytes.fetch_add(size, Ordering::AcqRel);
+            Ok(())
+        }));
     }
 
-    /// Writes the session record of socket `pid`.
+    /// Writes the session record of socket `pid`. One that left counts
+    /// against the sessions' cap: past it, the session that left first is
+    /// forgotten.
     pub(crate) fn save(&self, pid: &Sid, state: SessionState<'_>) {
         let record = SessionRecord {
             sid: state.sid.to_string(),
@@ -182,16 +215,27 @@ impl RecoveryStore {
             boot: self.inner.boot,
             left_at_ms: state.left.then(now_ms),
         };
-        let (sessions, pid) = (self.inner.sessions.clone(), pid.to_string());
+        let pid = pid.to_string();
+        let forgotten = match record.left_at_ms {
+            Some(at) => self.inner.kept_left(&pid, at),
+            None => {
+                self.inner.not_left(&pid);
+                Vec::new()
+            }
+        };
+        let sessions = self.inner.sessions.clone();
         self.inner
             .write(Box::pin(async move { sessions.set(pid, &record).await }));
+        for pid in forgotten {
+            self.inner.delete_session(pid);
+        }
     }
 
     /// Forgets socket `pid` (it left for good).
     pub(crate) fn forget(&self, pid: &Sid) {
-        let (sessions, pid) = (self.inner.sessions.clone(), pid.to_string());
-        self.inner
-            .write(Box::pin(async move { sessions.del(pid).await.map(drop) }));
+        let pid = pid.to_string();
+        self.inner.not_left(&pid);
+        self.inner.delete_session(pid);
     }
 
     /// The state of session `pid`, if it is still kept and, with an
@@ -216,6 +260,7 @@ impl RecoveryStore {
             None => return Ok(None),
         };
         if now_ms().saturating_sub(left_at) >= window_ms(inner.config) {
+            inner.not_left(pid);
             inner.sessions.del(pid).await?;
             return Ok(None);
         }
@@ -230,8 +275,19 @@ impl RecoveryStore {
         if !inner.sessions.del(pid).await? {
             return Ok(None); // another connection restored it meanwhile
         }
+        inner.not_left(pid);
         let limit = inner.config.max_buffered_packets.saturating_add(1024);
         let entries = inner.packets.raw().range_from(&start.key(), limit).await?;
+        // The oldest go first: if what it saw last (or, without an offset,
+        // where it connected) is still kept after the read, so is all it
+        // read after it — nothing was dropped under the read.
+        let intact = match offset.and_then(Offset::parse) {
+            Some(seen) => inner.packets.has(seen.key()).await?,
+            None => session.since >= inner.pruned_below(),
+        };
+        if !intact {
+            return Ok(None);
+        }
         let mut missed = Vec::new();
         for (_, value) in entries {
             let kept: KeptRecord = codec::decode(&value)?;
@@ -287,24 +343,30 @@ impl Inner {
         );
     }
 
-    fn pruned_below(&self) -> Offset {
-        self.pruned_below.lock().map(|p| *p).unwrap_or_default()
+    /// Counts session `pid` as kept after leaving at `at_ms`; returns those
+    /// that are now over the cap, forgotten.
+    fn kept_left(&self, pid: &str, at_ms: u64) -> Vec<String> {
+        match self.kept_sessions.lock() {
+            Ok(mut left) => left.left(pid, at_ms, self.config.max_kept_sessions),
+            Err(_) => Vec::new(),
+        }
     }
 
-    /// Loads what an earlier start left: the kept count and `pruned_below`.
-    async fn load(&self) -> Result<(), StorageError> {
-        self.loaded
-            .get_or_try_init(|| async {
-                let below: Option<Offset> = self.meta.get("pruned_below").await?;
-                if let (Some(below), Ok(mut p)) = (below, self.pruned_below.lock()) {
-                    *p = (*p).max(below);
-                }
-                self.kept
-                    .store(self.packets.len().await?, Ordering::Release);
-                Ok(())
-            })
-            .await
-            .map(drop)
+    /// Session `pid` no longer counts as a kept one.
+    fn not_left(&self, pid: &str) {
+        if let Ok(mut left) = self.kept_sessions.lock() {
+            left.remove(pid);
+        }
+    }
+
+    /// Deletes the record of session `pid`.
+    fn delete_session(self: &Arc<Self>, pid: String) {
+        let sessions = self.sessions.clone();
+        self.write(Box::pin(async move { sessions.del(pid).await.map(drop) }));
+    }
+
+    fn pruned_below(&self) -> Offset {
+        self.pruned_below.lock().map(|p| *p).unwrap_or_default()
     }
 }
 

@@ -9,6 +9,7 @@ use edgeio_storage::{LocalEventStore, MemoryStoreFactory, StoreFactory};
 use super::*;
 use crate::server::storage::ServerStorage;
 
+mod budget;
 mod durable;
 mod gated;
 
@@ -16,6 +17,7 @@ fn config(window_ms: u64, max: usize) -> RecoveryConfig {
     RecoveryConfig {
         max_disconnection_duration: Duration::from_millis(window_ms),
         max_buffered_packets: max,
+        ..RecoveryConfig::default()
     }
 }
 

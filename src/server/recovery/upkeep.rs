@@ -1,8 +1,9 @@
 //! The recovery store's background task: it makes writes durable (one flush
 //! for every write made since the last, shared with every other writer of
 //! the backend: group commit) and drops what recovery no longer needs —
-//! broadcasts past the window or beyond the buffer's size, sessions past
-//! the window. It holds the store weakly and ends when the store is gone.
+//! broadcasts past the window or beyond the buffer's budgets (count and
+//! bytes), sessions past the window. It holds the store weakly and ends
+//! when the store is gone.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -16,8 +17,11 @@ use crate::server::storage::now_ms;
 
 /// How often expired state is looked for.
 const PRUNE_EVERY: Duration = Duration::from_secs(1);
-/// Entries read from storage at a time while pruning.
+/// Broadcasts read from storage at a time while pruning, at most: a pass
+/// reads `FIRST_BATCH`, then twice as many each time all it read went.
+/// They are read whole, so a pass that drops nothing reads few.
 const BATCH: usize = 512;
+const FIRST_BATCH: usize = 8;
 /// Sessions looked at per pass (a pass stays short however many there are).
 #[cfg(not(test))]
 const SESSIONS_PER_PASS: usize = 4096;
@@ -54,7 +58,7 @@ async fn run(weak: Weak<Inner>, kick: Arc<tokio::sync::Notify>) {
                 tracing::warn!(error = %e, "recovery upkeep failed");
             }
             next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
-        } else if inner.kept.load(Ordering::Acquire) > inner.config.max_buffered_packets {
+        } else if inner.over_budget() {
             if let Err(e) = inner.drop_packets(false, now_ms()).await {
                 tracing::warn!(error = %e, "recovery upkeep failed");
             }
@@ -109,8 +113,15 @@ impl Inner {
         }
     }
 
-    /// Drops broadcasts past the window or beyond the buffer's size (oldest
-    /// first), and a batch of the sessions past the window.
+    /// True when the broadcasts kept are over the buffer's count or bytes
+    /// (as counted since the last pass).
+    fn over_budget(&self) -> bool {
+        self.kept.load(Ordering::Acquire) > self.config.max_buffered_packets
+            || self.kept_bytes.load(Ordering::Acquire) > self.config.max_buffered_bytes
+    }
+
+    /// Drops broadcasts past the window or beyond the buffer's budgets
+    /// (oldest first), and a batch of the sessions past the window.
     async fn prune(&self, cursor: &mut Vec<u8>) -> Result<(), StorageError> {
         let now = now_ms();
         self.drop_packets(true, now).await?;
@@ -118,34 +129,39 @@ impl Inner {
             .await
     }
 
-    /// Drops broadcasts past the window or beyond the buffer's size, oldest
-    /// first. Counting the broadcasts walks all of them (sled has no count):
-    /// done on the timed passes (`recount`) only. A pass the size cap calls
-    /// for between them, which a busy server makes after every flush,
-    /// trusts the count kept since (`keep` adds to it, this subtracts what
-    /// it drops).
+    /// Drops broadcasts past the window or beyond the buffer's budgets,
+    /// oldest first. Counting the broadcasts walks all of them (sled has no
+    /// count): done on the timed passes (`recount`) only. A pass the budgets
+    /// call for between them, which a busy server makes after every flush,
+    /// trusts the counts kept since (`keep` adds to them, this subtracts
+    /// what it drops). The bytes are never walked: every write and drop
+    /// counts them.
     async fn drop_packets(&self, recount: bool, now: u64) -> Result<(), StorageError> {
         self.load().await?;
         let window = window_ms(self.config);
+        let (max_len, max_bytes) = (
+            self.config.max_buffered_packets,
+            self.config.max_buffered_bytes,
+        );
         let mut len = if recount {
             self.packets.len().await?
         } else {
             self.kept.load(Ordering::Acquire)
         };
-        let mut dropped = 0;
+        let mut bytes = self.kept_bytes.load(Ordering::Acquire);
+        let (mut dropped, mut dropped_bytes) = (0, 0);
         let mut below = None;
+        let mut size = FIRST_BATCH;
         'packets: loop {
-            // Past the size only, what is over is all there is to read.
-            let size = match recount {
-                true => BATCH,
-                false => len
-                    .saturating_sub(self.config.max_buffered_packets)
-                    .min(BATCH),
+            // Past the count only, what is over is all there is to read.
+            let read = match recount || bytes > max_bytes {
+                true => size,
+                false => len.saturating_sub(max_len).min(BATCH),
             };
-            if size == 0 {
+            if read == 0 {
                 break;
             }
-            let batch = self.packets.raw().range_from(&[], size).await?;
+            let batch = self.packets.raw().range_from(&[], read).await?;
             if batch.is_empty() {
                 break;
             }
@@ -153,18 +169,27 @@ impl Inner {
                 let expired = codec::decode::<KeptRecord>(&value)
                     .map(|k| now.saturating_sub(k.at_ms) >= window)
                     .unwrap_or(true);
-                let over = len > self.config.max_buffered_packets;
+                let over = len > max_len || bytes > max_bytes;
                 if !(expired || over) {
                     break 'packets;
                 }
-                self.packets.raw().remove(&key).await?;
+                let gone = self.packets.raw().remove(&key).await?;
+                let freed = gone.map_or(0, |v| v.len());
                 len = len.saturating_sub(1);
+                bytes = bytes.saturating_sub(freed);
                 dropped += 1;
+                dropped_bytes += freed;
                 if over {
                     below = Offset::from_key(&key).map(Offset::next);
                 }
             }
+            size = size.saturating_mul(2).min(BATCH);
         }
+        let _ = self
+            .kept_bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
+                Some(b.saturating_sub(dropped_bytes))
+            });
         if recount {
             self.kept.store(len, Ordering::Release);
         } else {
@@ -206,6 +231,7 @@ impl Inner {
             };
             if left_at.is_some_and(|at| now.saturating_sub(at) >= window) {
                 self.sessions.raw().remove(key).await?;
+                self.not_left(&String::from_utf8_lossy(key));
             }
         }
         *cursor = match batch.last() {
