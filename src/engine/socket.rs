@@ -167,6 +167,17 @@ impl Socket {
         Ok(())
     }
 
+    /// Queues a frame that may be lost (a volatile emit): when the outgoing
+    /// queue is full the frame is dropped and [`SendError::QueueFull`]
+    /// returned, and the session stays open — unlike
+    /// [`Socket::send_frame`], which closes it.
+    pub fn send_frame_volatile(&self, frame: Frame) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        self.outbox.push(frame).map_err(|_| SendError::QueueFull)
+    }
+
     /// Queues a frame, waiting while the outgoing queue is full instead of
     /// closing the session (for a sender that must not drop frames and can
     /// wait, such as a recovery replay). Fails once the session is closed.

@@ -63,7 +63,10 @@ impl BroadcastOperator {
         self
     }
 
-    /// Lets the packet be dropped for clients that cannot take it now.
+    /// Lets the packet be dropped for clients that cannot take it now (whose
+    /// outgoing queue is full): they stay connected and do without it,
+    /// where any other packet disconnects them (`send buffer full`). Never
+    /// kept for connection-state recovery.
     pub fn volatile(mut self) -> Self {
         self.opts.volatile = true;
         self

@@ -77,7 +77,8 @@ pub enum EmitError {
     /// The data could not be serialized to JSON.
     #[error("data not serializable: {0}")]
     Serialize(String),
-    /// The client's outgoing queue is full (it has been disconnected).
+    /// The client's outgoing queue is full: it has been disconnected — or,
+    /// for a volatile packet, the packet was dropped for it.
     #[error("client outgoing queue full")]
     QueueFull,
     /// The adapter could not reach the other nodes (this node's sockets

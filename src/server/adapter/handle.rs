@@ -35,8 +35,9 @@ impl LocalNamespace<'_> {
 
     /// Sends `frames` (the encoding of `packet`) to each of `sids` that is
     /// connected here. A receiver that cannot take them is disconnected by its
-    /// own session; the others still get them.
-    pub fn deliver(&self, sids: &[Sid], packet: &Packet, frames: &[Frame]) {
+    /// own session — or, for a `volatile` packet, does without it; the
+    /// others still get them.
+    pub fn deliver(&self, sids: &[Sid], packet: &Packet, frames: &[Frame], volatile: bool) {
         let name = packet.event_name().unwrap_or_default();
         let args = match &packet.data {
             Some(Value::Array(a)) if !a.is_empty() => &a[1..],
@@ -45,7 +46,7 @@ impl LocalNamespace<'_> {
         for sid in sids {
             if let Some(socket) = self.inner.socket(sid) {
                 socket.notify_outgoing(name, args);
-                let _ = socket.send_frames(frames);
+                let _ = socket.send_frames(frames, volatile);
             }
         }
     }
@@ -139,7 +140,7 @@ impl AdapterHandle {
         let Some(ns) = self.ns.upgrade() else { return };
         let frames = encode_frames(packet);
         let targets = ns.adapter().local_targets(opts);
-        LocalNamespace { inner: &ns }.deliver(&targets, packet, &frames);
+        LocalNamespace { inner: &ns }.deliver(&targets, packet, &frames, opts.volatile);
     }
 
     /// Makes this node's sockets that `opts` selects join `rooms`.

@@ -157,7 +157,7 @@ impl Adapter for LocalAdapter {
         frames: &[Frame],
         opts: &BroadcastOptions,
     ) -> AdapterFuture<()> {
-        nsp.deliver(&self.local_targets(opts), packet, frames);
+        nsp.deliver(&self.local_targets(opts), packet, frames, opts.volatile);
         self.publish(opts.local, || ClusterMessage::broadcast(packet, opts))
     }
 

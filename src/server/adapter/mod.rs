@@ -144,7 +144,7 @@ pub trait Adapter: Send + Sync + 'static {
         frames: &[Frame],
         opts: &BroadcastOptions,
     ) -> AdapterFuture<()> {
-        nsp.deliver(&self.local_targets(opts), packet, frames);
+        nsp.deliver(&self.local_targets(opts), packet, frames, opts.volatile);
         ready(Ok(()))
     }
 

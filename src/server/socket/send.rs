@@ -2,6 +2,9 @@
 //! through one queueing step — which, while a restored socket is being sent
 //! the broadcasts it missed, holds new frames back behind them so that
 //! order is kept and nothing is dropped however many it missed.
+//!
+//! A client whose queue is full is disconnected (`send buffer full`),
+//! except by a volatile packet: that one is dropped for it instead.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,18 +56,26 @@ impl Socket {
     pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), EmitError> {
         // Frames moved in, not cloned: a frame used once is never shared.
         let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
-        self.queue(&engine, text_frame(packet))?;
+        self.queue(&engine, text_frame(packet), false)?;
         for data in &packet.attachments {
-            self.queue(&engine, Frame::binary(data.clone()))?;
+            self.queue(&engine, Frame::binary(data.clone()), false)?;
         }
         Ok(())
     }
 
-    /// Sends frames encoded once (a broadcast shares them).
-    pub(crate) fn send_frames(&self, frames: &[Frame]) -> Result<(), EmitError> {
+    /// Sends frames encoded once (a broadcast shares them). A `volatile`
+    /// packet the queue has no room for is dropped whole, with
+    /// [`EmitError::QueueFull`], and the socket stays connected. Only its
+    /// first frame may be dropped so: once it is queued, its attachments
+    /// must follow (half a packet would garble what comes after it).
+    pub(crate) fn send_frames(&self, frames: &[Frame], volatile: bool) -> Result<(), EmitError> {
         let engine = self.client.engine().ok_or(EmitError::Disconnected)?;
-        for frame in frames {
-            self.queue(&engine, frame.clone())?;
+        let Some((first, attachments)) = frames.split_first() else {
+            return Ok(());
+        };
+        self.queue(&engine, first.clone(), volatile)?;
+        for frame in attachments {
+            self.queue(&engine, frame.clone(), false)?;
         }
         Ok(())
     }
@@ -74,14 +85,22 @@ impl Socket {
     }
 
     /// Queues one frame on the session, or behind a replay in progress.
-    fn queue(&self, engine: &Arc<engine::Socket>, frame: Frame) -> Result<(), EmitError> {
+    /// No room: a `volatile` frame is dropped, any other closes the session.
+    fn queue(
+        &self,
+        engine: &Arc<engine::Socket>,
+        frame: Frame,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
         let replay = &self.replay;
         if replay.active.load(Ordering::Acquire) {
             if let Ok(mut backlog) = replay.backlog.lock() {
                 // Checked again under the lock: the replay ends under it.
                 if replay.active.load(Ordering::Acquire) {
                     if backlog.len() >= replay.limit.load(Ordering::Relaxed) {
-                        engine.close_with(engine::DisconnectReason::SendBufferFull);
+                        if !volatile {
+                            engine.close_with(engine::DisconnectReason::SendBufferFull);
+                        }
                         return Err(EmitError::QueueFull);
                     }
                     backlog.push_back(frame);
@@ -89,7 +108,11 @@ impl Socket {
                 }
             }
         }
-        engine.send_frame(frame).map_err(|e| match e {
+        let sent = match volatile {
+            true => engine.send_frame_volatile(frame),
+            false => engine.send_frame(frame),
+        };
+        sent.map_err(|e| match e {
             engine::SendError::Closed => EmitError::Disconnected,
             engine::SendError::QueueFull => EmitError::QueueFull,
         })
