@@ -1,6 +1,9 @@
-//! `volatile` as documented, over real sockets: a volatile broadcast to a
-//! client whose queue is full is dropped for it, not a disconnection (any
-//! other packet disconnects it with `send buffer full`).
+//! `volatile` and broadcast acknowledgements as documented, over real
+//! sockets: a volatile broadcast to a client whose queue is full is dropped
+//! for it, not a disconnection (any other packet disconnects it with `send
+//! buffer full`); a broadcast with acknowledgements waits the server's
+//! `ack_timeout` by default, and when some clients do not answer, gives the
+//! answers that came and how many did not.
 
 mod common;
 mod sio_client;
@@ -11,8 +14,9 @@ use std::time::Duration;
 
 use common::{packets, request, TestServer};
 use edgeio::engine::EngineConfig;
-use edgeio::server::{Io, IoConfig};
-use sio_client::serve_with;
+use edgeio::server::{AckError, AckResponse, Io, IoConfig};
+use serde_json::{json, Value};
+use sio_client::{join, next_text, send, serve_with, sid_of, Ws};
 
 /// Packets a session may have queued in these tests.
 const QUEUE: usize = 4;
@@ -91,5 +95,84 @@ async fn a_volatile_broadcast_to_a_full_queue_is_dropped_not_a_disconnection() {
     }
     assert_eq!(*reasons.lock().expect("lock"), ["send buffer full"]);
     assert_eq!(io.main().socket_count(), 0, "disconnected");
+    let _ = stop.send(());
+}
+
+/// Three clients: A and B answer every question with their name, C never
+/// answers. Returns C's connection (kept open) and socket id.
+async fn three_voters(addr: SocketAddr) -> (Ws, String) {
+    let mut silent = None;
+    for name in ["A", "B", "C"] {
+        let (mut ws, answer) = join(addr, "", "").await;
+        if name == "C" {
+            silent = Some((ws, sid_of(&answer)));
+            continue;
+        }
+        tokio::spawn(async move {
+            loop {
+                let frame = next_text(&mut ws).await;
+                // 42<id>["vote",...]: answered 43<id>["<name>"].
+                let Some(rest) = frame.strip_prefix("42") else {
+                    continue;
+                };
+                let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                send(&mut ws, &format!("43{id}[\"{name}\"]")).await;
+            }
+        });
+    }
+    silent.expect("C joined")
+}
+
+fn names(answers: &[AckResponse]) -> Vec<Value> {
+    let mut names: Vec<Value> = answers.iter().map(|a| a.args[0].clone()).collect();
+    names.sort_by_key(|v| v.to_string());
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_with_acks_waits_the_configured_ack_timeout_by_default() {
+    // 100 ms configured; the bound, 5 s, is far above it and below the
+    // 10 s the operator used to wait whatever the configuration said.
+    let io = Io::new(IoConfig {
+        ack_timeout: Duration::from_millis(100),
+        ..IoConfig::default()
+    });
+    let (addr, stop) = serve_with(&io, EngineConfig::default()).await;
+    let _silent = three_voters(addr).await;
+    let op = io.main().broadcast();
+    let result = tokio::time::timeout(
+        Duration::from_secs(5),
+        op.emit_with_ack("vote", vec![], vec![]),
+    )
+    .await
+    .expect("returned after the configured ack_timeout");
+    assert!(result.is_err(), "C never answered");
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_some_clients_do_not_answer_the_answers_that_came_are_kept() {
+    let io = Io::new(IoConfig::default());
+    let (addr, stop) = serve_with(&io, EngineConfig::default()).await;
+    let (_silent, silent_sid) = three_voters(addr).await;
+    let op = io.main().broadcast().timeout(Duration::from_millis(300));
+    let asked = op.emit_with_ack("vote", vec![json!("q")], vec![]);
+    let e = tokio::time::timeout(Duration::from_secs(5), asked)
+        .await
+        .expect("returned after the timeout")
+        .expect_err("C never answered");
+    assert_eq!(names(&e.received), [json!("A"), json!("B")]);
+    assert_eq!(e.missing, 1);
+    assert_eq!(e.cause, AckError::Timeout);
+    assert!(e.to_string().contains("timed out"), "{e}");
+
+    // Without C, every answer comes: all of them, no error.
+    let op = io.main().except(silent_sid).timeout(Duration::from_secs(5));
+    let asked = op.emit_with_ack("vote", vec![], vec![]);
+    let answers = tokio::time::timeout(Duration::from_secs(8), asked)
+        .await
+        .expect("answered")
+        .expect("A and B answer");
+    assert_eq!(names(&answers), [json!("A"), json!("B")]);
     let _ = stop.send(());
 }

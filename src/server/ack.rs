@@ -48,7 +48,7 @@ impl Socket {
         Ok((id, rx))
     }
 
-    fn forget_ack(&self, id: u64) {
+    pub(crate) fn forget_ack(&self, id: u64) {
         if let Ok(mut acks) = self.acks.lock() {
             acks.remove(&id);
         }

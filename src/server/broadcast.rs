@@ -9,9 +9,9 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::{AdapterFuture, BroadcastOptions, LocalNamespace, Room};
+use super::adapter::{Acks, AdapterFuture, BroadcastOptions, LocalNamespace, Room};
 use super::drive::drive;
-use super::error::{AckError, AdapterError, EmitError};
+use super::error::{AckError, AdapterError, BroadcastAckError, EmitError};
 use super::event::AckResponse;
 use super::namespace::NsInner;
 use super::socket::{encode_frames, to_value, Socket};
@@ -26,17 +26,20 @@ pub struct BroadcastOperator {
     /// The namespaces reached: one, or a dynamic parent's children.
     nss: Vec<Arc<NsInner>>,
     opts: BroadcastOptions,
-    timeout: Option<Duration>,
+    /// How long acknowledgements are waited for: the server's
+    /// `IoConfig::ack_timeout` unless set.
+    timeout: Duration,
 }
 
 impl BroadcastOperator {
     pub(crate) fn new(ns: Arc<NsInner>) -> Self {
+        let timeout = ns.ack_timeout();
         let mut nss = ns.children();
         nss.insert(0, ns);
         Self {
             nss,
             opts: BroadcastOptions::default(),
-            timeout: None,
+            timeout,
         }
     }
 
@@ -72,9 +75,10 @@ impl BroadcastOperator {
         self
     }
 
-    /// How long [`BroadcastOperator::emit_with_ack`] waits.
+    /// How long [`BroadcastOperator::emit_with_ack`] waits (the server's
+    /// `IoConfig::ack_timeout` when not set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout = timeout;
         self
     }
 
@@ -182,28 +186,47 @@ impl BroadcastOperator {
         result.map_err(EmitError::from)
     }
 
-    /// Emits to every selected socket and collects their acknowledgements;
-    /// fails with [`AckError::Timeout`] if any has not answered in time.
+    /// Emits to every selected socket and collects their acknowledgements:
+    /// every answer, once all have come; else, once the timeout has passed,
+    /// a [`BroadcastAckError`] holding the answers that did come and how
+    /// many did not.
     pub async fn emit_with_ack(
         &self,
         name: &str,
         args: Vec<Value>,
         bins: Vec<Bytes>,
-    ) -> Result<Vec<AckResponse>, AckError> {
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(10));
+    ) -> Result<Vec<AckResponse>, BroadcastAckError> {
         let mut collecting = Vec::with_capacity(self.nss.len());
         for ns in &self.nss {
             let packet = Packet::event(ns.name(), name, args.clone(), bins.clone());
             let nsp = LocalNamespace { inner: ns };
-            collecting.push(
-                ns.adapter()
-                    .broadcast_with_ack(&nsp, &packet, &self.opts, timeout),
-            );
+            collecting.push(ns.adapter().broadcast_with_ack(
+                &nsp,
+                &packet,
+                &self.opts,
+                self.timeout,
+            ));
         }
-        let mut out = Vec::new();
-        for answers in futures_util::future::join_all(collecting).await {
-            out.extend(answers?);
+        let mut all = Acks::default();
+        let mut failed = None;
+        for collected in futures_util::future::join_all(collecting).await {
+            match collected {
+                Ok(acks) => {
+                    all.responses.extend(acks.responses);
+                    all.missing += acks.missing;
+                }
+                Err(e) => failed = failed.or(Some(e)),
+            }
         }
-        Ok(out)
+        let cause = match failed {
+            Some(e) => AckError::from(e),
+            None if all.missing == 0 => return Ok(all.responses),
+            None => AckError::Timeout,
+        };
+        Err(BroadcastAckError {
+            received: all.responses,
+            missing: all.missing,
+            cause,
+        })
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::event::AckResponse;
 use crate::engine;
 
 /// Why a socket left its namespace, named as socket.io names it.
@@ -99,6 +100,22 @@ pub enum AckError {
     /// The emit itself failed.
     #[error(transparent)]
     Emit(#[from] EmitError),
+}
+
+/// A broadcast whose acknowledgements did not all come (socket.io's
+/// `timeout().emitWithAck()`, whose callback gets the error and the answers
+/// that did come): those answers, and how many sockets did not answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{cause}: {missing} of {total} sockets did not answer", total = .missing + .received.len())]
+pub struct BroadcastAckError {
+    /// The answers that came in time, in no particular order.
+    pub received: Vec<AckResponse>,
+    /// Sockets asked that did not answer in time (a socket that left before
+    /// answering, or could not be asked, counts too).
+    pub missing: usize,
+    /// Why: [`AckError::Timeout`], or the adapter's failure to reach the
+    /// other nodes (whose sockets are then not counted in `missing`).
+    pub cause: AckError,
 }
 
 /// A cluster-wide operation that failed in the adapter.

@@ -46,6 +46,7 @@ impl Io {
             recovery: config.recovery,
             storage: config.storage.clone().unwrap_or_else(ServerStorage::memory),
             adapter: config.adapter.clone(),
+            ack_timeout: config.ack_timeout,
         };
         let io = Self {
             inner: Arc::new(IoInner {

@@ -24,10 +24,12 @@ mod recovery;
 pub mod socket;
 pub mod storage;
 
-pub use adapter::{Adapter, AdapterFactory, BroadcastOptions, LocalAdapter};
+pub use adapter::{Acks, Adapter, AdapterFactory, BroadcastOptions, LocalAdapter};
 pub use broadcast::BroadcastOperator;
 pub use config::{IoConfig, RecoveryConfig};
-pub use error::{AckError, AdapterError, ConnectError, DisconnectReason, EmitError};
+pub use error::{
+    AckError, AdapterError, BroadcastAckError, ConnectError, DisconnectReason, EmitError,
+};
 pub use event::{AckResponse, AckSender, Event};
 pub use io::Io;
 pub use namespace::Namespace;

@@ -68,6 +68,8 @@ pub(crate) struct NsSetup {
     pub(crate) recovery: Option<RecoveryConfig>,
     pub(crate) storage: ServerStorage,
     pub(crate) adapter: AdapterFactory,
+    /// How long broadcasts wait for acknowledgements by default.
+    pub(crate) ack_timeout: std::time::Duration,
 }
 
 impl Namespace {
@@ -246,6 +248,11 @@ impl NsInner {
 
     pub(crate) fn recovery(&self) -> Option<&RecoveryStore> {
         self.recovery.as_ref()
+    }
+
+    /// How long broadcasts wait for acknowledgements by default.
+    pub(crate) fn ack_timeout(&self) -> std::time::Duration {
+        self.setup.ack_timeout
     }
 
     pub(crate) fn run_server_side_handler(&self, name: &str, args: &[Value]) {

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{AdapterFuture, BroadcastOptions, Room};
+use super::{Acks, AdapterFuture, BroadcastOptions, Room};
 use crate::engine::Frame;
 use crate::protocol::Packet;
-use crate::server::event::AckResponse;
 use crate::server::namespace::NsInner;
 use crate::server::socket::{encode_frames, Sid, Socket};
 
@@ -51,21 +50,25 @@ impl LocalNamespace<'_> {
         }
     }
 
-    /// Sends event `packet` to each of `sids` with an acknowledgement id, and
-    /// resolves to every answer, or fails when one has not come in `timeout`.
+    /// Sends event `packet` to each of `sids` connected here with an
+    /// acknowledgement id, and resolves, once every answer has come or
+    /// `timeout` has passed, to the answers and the count of those that did
+    /// not come (a socket that could not be asked counts among them).
     pub fn emit_with_ack(
         &self,
         sids: &[Sid],
         packet: &Packet,
         timeout: Duration,
-    ) -> AdapterFuture<Vec<AckResponse>> {
+    ) -> AdapterFuture<Acks> {
         let name = packet.event_name().unwrap_or_default().to_owned();
         let args = match &packet.data {
             Some(Value::Array(a)) if !a.is_empty() => a[1..].to_vec(),
             _ => Vec::new(),
         };
         let mut waiting = Vec::with_capacity(sids.len());
+        let mut missing = 0;
         for socket in self.sockets(sids) {
+            // Not connected any more: leaving, no longer selected.
             let Ok((id, rx)) = socket.register_ack() else {
                 continue;
             };
@@ -74,17 +77,26 @@ impl LocalNamespace<'_> {
             socket.notify_outgoing(&name, &args);
             if socket.send_packet(&own).is_ok() {
                 waiting.push((socket, id, rx));
+            } else {
+                socket.forget_ack(id);
+                missing += 1;
             }
         }
         Box::pin(async move {
             let answers = waiting
                 .into_iter()
                 .map(|(socket, id, rx)| async move { socket.await_ack(id, rx, timeout).await });
-            let mut out = Vec::new();
+            let mut acks = Acks {
+                responses: Vec::with_capacity(answers.len()),
+                missing,
+            };
             for result in futures_util::future::join_all(answers).await {
-                out.push(result?);
+                match result {
+                    Ok(answer) => acks.responses.push(answer),
+                    Err(_) => acks.missing += 1,
+                }
             }
-            Ok(out)
+            Ok(acks)
         })
     }
 

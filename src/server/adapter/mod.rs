@@ -62,6 +62,17 @@ pub struct BroadcastOptions {
     pub volatile: bool,
 }
 
+/// What a broadcast with acknowledgements collected on the sockets it
+/// asked: the answers that came in time, and how many did not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acks {
+    /// The answers that came in time, in no particular order.
+    pub responses: Vec<AckResponse>,
+    /// Sockets asked that did not answer in time (or left first, or could
+    /// not be asked).
+    pub missing: usize,
+}
+
 /// Builds one namespace's adapter.
 type BuildAdapter = dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync;
 
@@ -149,14 +160,15 @@ pub trait Adapter: Send + Sync + 'static {
     }
 
     /// Sends `packet` (an event) to every socket `opts` selects, each with an
-    /// acknowledgement id, and collects the answers within `timeout`.
+    /// acknowledgement id, and collects the answers that come within
+    /// `timeout` (counting the sockets that did not answer).
     fn broadcast_with_ack(
         &self,
         nsp: &LocalNamespace<'_>,
         packet: &Packet,
         opts: &BroadcastOptions,
         timeout: Duration,
-    ) -> AdapterFuture<Vec<AckResponse>> {
+    ) -> AdapterFuture<Acks> {
         nsp.emit_with_ack(&self.local_targets(opts), packet, timeout)
     }
 
