@@ -148,13 +148,18 @@ async fn past_the_sessions_cap_the_session_that_left_first_is_forgotten() {
         assert!(store.restore("d", None).await.expect("storage").is_none());
         assert!(store.restore("c", None).await.expect("storage").is_some());
         assert!(store.restore("e", None).await.expect("storage").is_some());
-        // A socket forgotten for good frees its place.
-        save(&store, "f", "s7", &[], since, true);
+        // A socket forgotten for good, or restored, frees its place (it
+        // must not stay counted, newer than the one that then goes).
         save(&store, "g", "s8", &[], since, true);
+        save(&store, "f", "s7", &[], since, true);
         store.forget(&Sid::from("f"));
         save(&store, "h", "s9", &[], since, true);
         assert!(store.restore("g", None).await.expect("storage").is_some());
+        save(&store, "g", "s8", &[], since, true);
         assert!(store.restore("h", None).await.expect("storage").is_some());
+        save(&store, "i", "s10", &[], since, true);
+        assert!(store.restore("g", None).await.expect("storage").is_some());
+        assert!(store.restore("i", None).await.expect("storage").is_some());
         factory.shutdown().await.expect("shutdown");
     }
 }
@@ -209,4 +214,35 @@ async fn the_earlier_starts_sessions_over_the_cap_are_forgotten_oldest_first() {
     assert!(store.restore("a", None).await.expect("storage").is_none());
     assert!(store.restore("b", None).await.expect("storage").is_some());
     assert!(store.restore("c", None).await.expect("storage").is_some());
+}
+
+#[tokio::test]
+async fn more_than_a_batch_left_by_an_earlier_start_is_all_counted() {
+    let (factory, first) = storage().await;
+    let roomy = RecoveryStore::open(budget(1 << 20, 100), &first, "/").expect("store");
+    // Forty broadcasts of the same size, and forty sessions.
+    let offsets: Vec<_> = (0..40)
+        .map(|n| {
+            let offset = roomy.issue_offset();
+            let frame = Frame::message(&format!("2[\"n{n:02}\"]"));
+            roomy.keep(offset, &[frame], &to(&[], &[]));
+            offset.key().to_vec()
+        })
+        .collect();
+    let since = roomy.next_offset();
+    for n in 0..40 {
+        save(&roomy, &format!("p{n:02}"), "s", &[], since, true);
+    }
+    drop(roomy);
+    let packets = factory.create_map("recovery:/:packets").expect("map");
+    let one = packets.raw().range_from(&[], 1).await.expect("range")[0]
+        .1
+        .len();
+
+    let next = ServerStorage::open(factory.clone()).await.expect("reopens");
+    let store = RecoveryStore::open(budget(20 * one, 20), &next, "/").expect("store");
+    assert_eq!(kept(&factory, 20).await, offsets[20..], "the newest twenty");
+    assert!(store.restore("p19", None).await.expect("storage").is_none());
+    assert!(store.restore("p20", None).await.expect("storage").is_some());
+    assert!(store.restore("p39", None).await.expect("storage").is_some());
 }
