@@ -186,4 +186,23 @@ mod tests {
             "52-789[\"m\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]"
         );
     }
+
+    /// Found by the property tests: serde_json's default float parsing may
+    /// be one unit in the last place off, so a relayed number changed on
+    /// every hop (`...138e-128` became `...137e-128`, then `...136e-128`).
+    #[test]
+    fn relays_floats_exactly() {
+        let text = "2[\"m\",1.8456678115406248e-112,-9.130377541998138e-128]";
+        let d = dec(text).expect("event");
+        let args = d
+            .packet
+            .data
+            .as_ref()
+            .and_then(Value::as_array)
+            .expect("args");
+        let exact = |s: &str| s.parse::<f64>().ok();
+        assert_eq!(args[1].as_f64(), exact("1.8456678115406248e-112"));
+        assert_eq!(args[2].as_f64(), exact("-9.130377541998138e-128"));
+        assert_eq!(d.packet.encode(), text);
+    }
 }
