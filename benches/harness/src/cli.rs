@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 
+use crate::scenario::abuse::AbuseArgs;
+
 /// Most clients (or receivers + senders) one run may open.
 pub const MAX_CLIENTS: u32 = 20_000;
 /// Longest any single duration option may be, in seconds.
@@ -92,6 +94,10 @@ pub struct Cli {
     /// Seconds allowed for opening (and joining) every client.
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_secs)]
     pub connect_timeout: f64,
+
+    /// The abuse scenario's server and attacks.
+    #[command(flatten)]
+    pub abuse: AbuseArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +119,9 @@ pub enum Scenario {
     Idle,
     /// Durable `message:send`s on edgeio's chat app.
     Chat,
+    /// Attacks on a server it starts itself (`--server-bin`), with a
+    /// well-behaved client's latency and the server's memory throughout.
+    Abuse,
 }
 
 impl Cli {
@@ -133,6 +142,14 @@ impl Cli {
             }
             if self.inflight > 64 {
                 bail!("chat: the server refuses more than 64 events in progress per socket");
+            }
+        }
+        if self.scenario == Scenario::Abuse {
+            if self.abuse.server_bin.is_none() || self.server_pid.is_some() {
+                bail!("abuse starts its own server: give --server-bin, not --server-pid");
+            }
+            if self.proto != Proto::Sio {
+                bail!("abuse needs --proto sio");
             }
         }
         if self.scenario != Scenario::Idle && self.duration == Some(0.0) {
@@ -165,12 +182,13 @@ impl Cli {
             Scenario::Fanout => "fanout",
             Scenario::Idle => "idle",
             Scenario::Chat => "chat",
+            Scenario::Abuse => "abuse",
         };
         (scenario, proto, transport)
     }
 }
 
-fn parse_secs(s: &str) -> Result<f64> {
+pub fn parse_secs(s: &str) -> Result<f64> {
     let v: f64 = s.parse().context("not a number of seconds")?;
     if !(0.0..=MAX_SECS).contains(&v) {
         bail!("must be between 0 and {MAX_SECS} seconds");
@@ -205,7 +223,27 @@ fn parse_target(s: &str) -> Result<SocketAddr> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_target;
+    use super::{parse_target, Cli, Parser};
+    use crate::scenario::abuse::Attack;
+
+    #[test]
+    fn abuse_starts_its_own_server() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["loadgen", "--target", "127.0.0.1:9", "--scenario", "abuse"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args).map_err(|e| e.to_string())
+        };
+        assert!(parse(&[]).unwrap().validate().is_err(), "no --server-bin");
+        let pid = parse(&["--server-bin", "x", "--server-pid", "1"]).unwrap();
+        assert!(pid.validate().is_err(), "--server-pid too");
+        let cli = parse(&["--server-bin", "x", "--attacks", "random,flood,random"]).unwrap();
+        cli.validate().unwrap();
+        assert_eq!(cli.abuse.attacks(), vec![Attack::Flood, Attack::Random]);
+        assert_eq!(cli.abuse.flood_posts, vec![300, 600]);
+        let all = parse(&["--server-bin", "x", "--server-arg=--max-connections=9"]).unwrap();
+        assert_eq!(all.abuse.attacks(), Attack::ALL.to_vec());
+        assert_eq!(all.abuse.server_arg, vec!["--max-connections=9"]);
+    }
 
     #[test]
     fn only_loopback_targets() {

@@ -3,6 +3,7 @@
 //! waits for the start signal while answering pings), error counting, and
 //! stopping every client task at the end.
 
+pub mod abuse;
 pub mod chat;
 pub mod echo;
 pub mod fanout;
