@@ -168,21 +168,7 @@ async fn attack(cli: &Cli, t: &mut Target, run: Run) -> Row {
     let steady = t.steady.window(started, Instant::now());
     let rss_after_kib = t.server.rss_kib();
     let rss_peak_kib = sampler.finish();
-    let back_s = match t.rss_start_kib {
-        Some(start) => {
-            let deadline = Instant::now() + Duration::from_secs_f64(a.recover_secs);
-            loop {
-                match t.server.rss_kib() {
-                    Some(now) if now as f64 <= start as f64 * 1.10 => {
-                        break Some(ended.elapsed().as_secs_f64())
-                    }
-                    Some(_) if Instant::now() < deadline => tokio::time::sleep(RECOVER_POLL).await,
-                    _ => break None,
-                }
-            }
-        }
-        None => None,
-    };
+    let (back_s, rss_settled_kib) = settle(t, ended, a.recover_secs).await;
     let row = Row {
         attack: run.name(),
         app: t.server.app,
@@ -192,6 +178,7 @@ async fn attack(cli: &Cli, t: &mut Target, run: Run) -> Row {
         rss_before_kib,
         rss_peak_kib,
         rss_after_kib,
+        rss_settled_kib,
         after_s: a.after_secs,
         back_s,
         recover_wait_s: a.recover_secs,
@@ -201,4 +188,23 @@ async fn attack(cli: &Cli, t: &mut Target, run: Run) -> Row {
     };
     eprintln!("loadgen: abuse: {}: {}", row.attack, row.outcome.answered);
     row
+}
+
+/// Waits (at most `wait` seconds) for the RSS to be back within 10 % of the
+/// start: the seconds from `ended` until it was (`None` if it was not), and
+/// the last reading.
+async fn settle(t: &Target, ended: Instant, wait: f64) -> (Option<f64>, Option<u64>) {
+    let deadline = Instant::now() + Duration::from_secs_f64(wait);
+    loop {
+        let now = t.server.rss_kib();
+        match (now, t.rss_start_kib) {
+            (Some(kib), Some(start)) if kib as f64 <= start as f64 * 1.10 => {
+                return (Some(ended.elapsed().as_secs_f64()), now)
+            }
+            (Some(_), Some(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(RECOVER_POLL).await
+            }
+            _ => return (None, now),
+        }
+    }
 }

@@ -27,6 +27,8 @@ pub struct Row {
     pub rss_peak_kib: Option<u64>,
     /// `after_s` seconds after the attack.
     pub rss_after_kib: Option<u64>,
+    /// When back within 10 % of the start, or at the end of the wait.
+    pub rss_settled_kib: Option<u64>,
     pub after_s: f64,
     /// Seconds from the attack's end until the RSS was within 10 % of the
     /// start (`None`: not within the wait).
@@ -53,6 +55,7 @@ impl Row {
             "rss_before_kib": self.rss_before_kib,
             "rss_peak_kib": self.rss_peak_kib,
             "rss_after_kib": self.rss_after_kib,
+            "rss_settled_kib": self.rss_settled_kib,
             "after_s": self.after_s,
             "back_within_10pct_s": self.back_s.map(|s| (s * 10.0).round() / 10.0),
             "alive": self.exit.is_none(),
@@ -105,13 +108,14 @@ impl Row {
         }
         let cell = |t: &str| t.replace('|', "\\|");
         format!(
-            "| {} | {} | {} | {} → {} → {} | {} | {} | {} |",
+            "| {} | {} | {} | {} → {} → {} → {} | {} | {} | {} |",
             self.attack,
             cell(&self.outcome.did),
             cell(&self.outcome.answered),
             mb(self.rss_before_kib),
             mb(self.rss_peak_kib),
             mb(self.rss_after_kib),
+            mb(self.rss_settled_kib),
             back,
             alive,
             steady,
@@ -123,7 +127,7 @@ impl Row {
 pub fn table(rows: &[Row], after_s: f64) -> String {
     let mut out = format!(
         "| attack | what the attacker did | what the server answered | RSS MB before → peak → \
-         {after_s:.0} s after | back within 10 % of start | alive | well-behaved p50 / p99 ms (attack + {after_s:.0} s) |\n\
+         {after_s:.0} s after → settled | back within 10 % of start | alive | well-behaved p50 / p99 ms (attack + {after_s:.0} s) |\n\
          |---|---|---|---|---|---|---|\n"
     );
     for r in rows {
