@@ -5,15 +5,15 @@ mod buffers;
 mod chat;
 mod jwt;
 mod net;
-mod sio;
 mod recovery;
+mod sio;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 pub use net::NetArgs;
-pub use sio::SioArgs;
 pub use recovery::RecoveryArgs;
+pub use sio::SioArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

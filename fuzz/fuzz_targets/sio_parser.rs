@@ -19,6 +19,7 @@ const TINY: Limits = Limits {
     max_attachments: 2,
     max_depth: 3,
     max_len: 64,
+    max_attachment_bytes: 64,
 };
 
 fuzz_target!(|data: &[u8]| {

@@ -124,7 +124,10 @@ pub fn check_sio_text(text: &str, limits: &Limits) -> Result<Option<Decoded>, St
                     first.is_some()
                 }
                 // The server's reassembly reports these, never the decoder.
-                ProtocolError::UnexpectedAttachment | ProtocolError::MissingAttachments => false,
+                ProtocolError::UnexpectedAttachment
+                | ProtocolError::MissingAttachments
+                | ProtocolError::AttachmentsTooLarge(_)
+                | ProtocolError::AttachmentsTimedOut => false,
             };
             return explained
                 .then_some(None)

@@ -131,6 +131,7 @@ fn limits() -> impl Strategy<Value = Limits> {
             max_attachments: a,
             max_depth: d,
             max_len: l,
+            ..Limits::default()
         }),
     ]
 }
