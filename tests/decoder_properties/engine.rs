@@ -67,6 +67,7 @@ proptest! {
     fn a_payload_round_trips(packets in vec(packet(), 1..8)) {
         let frames: Vec<Frame> = packets.iter().map(Packet::encode).collect();
         let body = payload::encode(&frames);
+        prop_assert_eq!(body.capacity(), body.len(), "sized exactly up front");
         let decoded: Result<Vec<Packet>, PacketError> = payload::decode(Text::from(body)).collect();
         prop_assert_eq!(decoded, Ok(packets));
     }
