@@ -239,6 +239,12 @@ mod tests {
         assert_eq!(table.next_sweep, Some(t0 + SWEEP_EVERY));
         assert!(table.take(r, ip(3), t0 + Duration::from_millis(500)));
         assert_eq!(table.next_sweep, Some(t0 + SWEEP_EVERY), "no second sweep");
+        assert!(table.take(r, ip(4), t0 + SWEEP_EVERY));
+        assert_eq!(
+            table.next_sweep,
+            Some(t0 + SWEEP_EVERY * 2),
+            "a second later, the next sweep"
+        );
     }
 
     #[test]

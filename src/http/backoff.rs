@@ -33,7 +33,7 @@ impl AcceptBackoff {
     pub(crate) fn failed(&mut self, error: &std::io::Error) -> Duration {
         let wait = self.next;
         self.failures += 1;
-        if self.failures == 1 {
+        if self.starts_a_run() {
             tracing::warn!(%error, "accept failed: backing off until it succeeds again");
         } else {
             tracing::debug!(%error, failures = self.failures, ?wait, "accept failed again");
@@ -42,12 +42,20 @@ impl AcceptBackoff {
         wait
     }
 
-    /// Ends a run of failures, if there was one (and says so).
-    pub(crate) fn succeeded(&mut self) {
-        if self.failures > 0 {
-            tracing::info!(failures = self.failures, "accepting again");
+    /// True when the last failure was the first of a run: the one warned of.
+    fn starts_a_run(&self) -> bool {
+        self.failures == 1
+    }
+
+    /// Ends a run of failures, if there was one, and says so; returns how
+    /// many failures it had.
+    pub(crate) fn succeeded(&mut self) -> Option<u64> {
+        let ended = (self.failures > 0).then_some(self.failures);
+        if let Some(failures) = ended {
+            tracing::info!(failures, "accepting again");
         }
         *self = Self::default();
+        ended
     }
 }
 
@@ -72,8 +80,24 @@ mod tests {
             waits(&mut backoff, 10),
             [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]
         );
-        backoff.succeeded();
+        assert_eq!(backoff.succeeded(), Some(10), "the run's length");
         assert_eq!(waits(&mut backoff, 2), [10, 20]);
+    }
+
+    #[test]
+    fn only_the_first_failure_of_a_run_is_warned_of_and_a_success_ends_the_run() {
+        let mut backoff = AcceptBackoff::default();
+        assert_eq!(backoff.succeeded(), None, "no run to end");
+        backoff.failed(&emfile());
+        assert!(backoff.starts_a_run());
+        for _ in 0..3 {
+            backoff.failed(&emfile());
+            assert!(!backoff.starts_a_run());
+        }
+        assert_eq!(backoff.succeeded(), Some(4));
+        assert_eq!(backoff.succeeded(), None);
+        backoff.failed(&emfile());
+        assert!(backoff.starts_a_run(), "a new run");
     }
 
     /// With time paused, a minute of failures is at most ~70 accepts,
@@ -83,7 +107,7 @@ mod tests {
         let mut backoff = AcceptBackoff::default();
         let start = tokio::time::Instant::now();
         let mut attempts = 0;
-        while start.elapsed() < Duration::from_secs(60) {
+        while start.elapsed() < Duration::from_secs(60) && attempts <= 70 {
             attempts += 1;
             tokio::time::sleep(backoff.failed(&emfile())).await;
         }
