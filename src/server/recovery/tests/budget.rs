@@ -246,3 +246,33 @@ async fn more_than_a_batch_left_by_an_earlier_start_is_all_counted() {
     assert!(store.restore("p20", None).await.expect("storage").is_some());
     assert!(store.restore("p39", None).await.expect("storage").is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn past_the_byte_budget_the_oldest_go_at_once_not_at_the_next_tick() {
+    let (factory, storage) = storage().await;
+    let store = RecoveryStore::open(budget(3 * BIG + BIG / 2, 100), &storage, "/").expect("store");
+    let packets = factory.create_map("recovery:/:packets").expect("map");
+    // Its first pass, at start, done: the next periodic one is a second away.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let started = tokio::time::Instant::now();
+    for name in ["1", "2", "3", "4", "5"] {
+        keep_big(&store, name);
+    }
+    // The clock is paused and only moves when every task is idle: yielding
+    // keeps it still, so the periodic pass cannot be what drops them.
+    let mut len = 0;
+    for _ in 0..1000 {
+        len = packets.len().await.expect("len");
+        if len == 3 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(len, 3, "the newest that fit, at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "dropped by the periodic pass"
+    );
+}
