@@ -38,7 +38,7 @@ async fn a_duplicate_connect_is_ignored_and_leaves_no_ghost() {
             answer_pings(socket);
         });
     }
-    io.of("/probe");
+    io.of("/probe").on_connection(answer_pings);
     let (addr, stop) = serve(&io).await;
     let mut ws = open(addr).await;
 
@@ -47,6 +47,13 @@ async fn a_duplicate_connect_is_ignored_and_leaves_no_ghost() {
     for _ in 0..3 {
         send(&mut ws, "40/slow,").await;
     }
+    // A CONNECT refused meanwhile leaves the one in progress alone.
+    send(&mut ws, "40/nope,").await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"44/nope,{"message":"Invalid namespace"}"#
+    );
+    send(&mut ws, "40/slow,").await;
     send(&mut ws, "40/probe,").await;
     assert!(next_text(&mut ws).await.starts_with("40/probe,"));
     gate.add_permits(10);
@@ -55,6 +62,7 @@ async fn a_duplicate_connect_is_ignored_and_leaves_no_ghost() {
     let sid = sid_of(&answer);
     // The next frame answers the ping: no second CONNECT answer came first.
     ping(&mut ws, "/slow", 1).await;
+    ping(&mut ws, "/probe", 9).await;
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the middleware ran once");
     assert_eq!(connections.load(Ordering::SeqCst), 1);
     assert_eq!(slow.socket_count(), 1);
