@@ -21,8 +21,8 @@ pub mod protocol;
 pub mod server;
 pub mod shutdown;
 
-pub use engine::{Engine, EngineConfig, EngineHandler, Message, Socket};
 pub use http::{serve, EdgeService};
+pub use server::{AckSender, Event, Io, IoConfig, Namespace, Socket};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
             verifier,
         },
     )?;
-    let engine = edgeio::Engine::new(config, app.handler);
+    let engine = edgeio::engine::Engine::new(config, app.handler);
 
     let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{bounded, config, packets, request, ws_next, ws_recv_text, ws_send, TestServer};
 use edgeio::engine::{DisconnectReason, SendError, Text};
-use edgeio::{EngineConfig, Message};
+use edgeio::engine::{EngineConfig, Message};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 

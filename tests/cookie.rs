@@ -4,7 +4,7 @@ mod common;
 
 use common::{config, open_packet, TestServer};
 use edgeio::engine::CookieConfig;
-use edgeio::EngineConfig;
+use edgeio::engine::EngineConfig;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn handshake_sets_the_io_cookie_when_configured() {

@@ -5,7 +5,7 @@ mod common;
 
 use common::{config, request, HttpResponse, TestServer};
 use edgeio::engine::CorsConfig;
-use edgeio::EngineConfig;
+use edgeio::engine::EngineConfig;
 
 const APP: &str = "https://app.example";
 const EVIL: &str = "https://evil.example";

@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use common::{config, request, ws_expect_closed, ws_send, TestServer};
+use edgeio::engine::EngineConfig;
 use edgeio::engine::{DisconnectReason, TransportKind};
-use edgeio::EngineConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,7 +193,9 @@ async fn packets_before_a_malformed_one_are_delivered() {
     );
     assert_eq!(
         server.messages(&sid),
-        vec![edgeio::Message::Text(edgeio::engine::Text::from("first"))]
+        vec![edgeio::engine::Message::Text(edgeio::engine::Text::from(
+            "first"
+        ))]
     );
 }
 

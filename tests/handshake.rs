@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::{config, open_packet, Event, TestServer};
+use edgeio::engine::EngineConfig;
 use edgeio::engine::TransportKind;
-use edgeio::EngineConfig;
 
 /// A sid must carry at least 120 random bits: 22 or more base64url characters.
 fn assert_sid_shape(sid: &str) {

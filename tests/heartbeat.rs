@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{config, ws_expect_closed, ws_recv_text, ws_send, TestServer};
 use edgeio::engine::DisconnectReason;
-use edgeio::EngineConfig;
+use edgeio::engine::EngineConfig;
 
 fn heartbeat(interval_ms: u64, timeout_ms: u64) -> EngineConfig {
     EngineConfig {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{bounded, config, ws_expect_closed, ws_next, ws_recv_text, ws_send, TestServer};
 use edgeio::engine::{DisconnectReason, SendError, Text};
-use edgeio::{EngineConfig, Message};
+use edgeio::engine::{EngineConfig, Message};
 use futures_util::SinkExt;
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::{b64_packet, bounded, config, Event, TestServer, WAIT};
+use edgeio::engine::Message;
 use edgeio::engine::{DisconnectReason, Text};
-use edgeio::Message;
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@ use common::TestServer;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn handshakes_beyond_the_limit_are_refused_until_a_session_closes() {
-    let server = TestServer::start(edgeio::EngineConfig {
+    let server = TestServer::start(edgeio::engine::EngineConfig {
         max_sessions: 2,
         ..common::config()
     })

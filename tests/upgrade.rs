@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{
     bounded, config, packets, ws_expect_closed, ws_next, ws_recv_text, ws_send, TestServer, Ws,
 };
+use edgeio::engine::Message;
 use edgeio::engine::{Text, TransportKind};
-use edgeio::Message;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -239,7 +239,7 @@ async fn second_websocket_during_the_upgrade_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upgrade_that_never_completes_times_out_and_polling_goes_on() {
-    let server = TestServer::start(edgeio::EngineConfig {
+    let server = TestServer::start(edgeio::engine::EngineConfig {
         upgrade_timeout: Duration::from_millis(200),
         ..config()
     })

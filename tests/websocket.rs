@@ -4,8 +4,8 @@ mod common;
 
 use bytes::Bytes;
 use common::{config, open_packet, ws_expect_closed, ws_next, ws_recv_text, ws_send, TestServer};
+use edgeio::engine::Message;
 use edgeio::engine::{DisconnectReason, Text, TransportKind};
-use edgeio::Message;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 

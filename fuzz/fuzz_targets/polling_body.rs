@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use edgeio::engine::packet::Packet;
-use edgeio::engine::{DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Socket};
+use edgeio::engine::{DisconnectReason, Engine, EngineConfig, EngineHandler, Message, Session};
 use edgeio_fuzz::invariants::payload_model;
 use http::{Method, Request, StatusCode};
 use http_body_util::Full;
@@ -25,19 +25,19 @@ const MAX_PAYLOAD: usize = 512;
 /// Remembers the last session opened and what its client said.
 #[derive(Default)]
 struct Recorder {
-    socket: Mutex<Option<Arc<Socket>>>,
+    socket: Mutex<Option<Arc<Session>>>,
     messages: Mutex<Vec<Message>>,
     closed: Mutex<Vec<DisconnectReason>>,
 }
 
 impl EngineHandler for Recorder {
-    fn on_connect(&self, socket: &Arc<Socket>) {
+    fn on_connect(&self, socket: &Arc<Session>) {
         *self.socket.lock().unwrap() = Some(socket.clone());
     }
-    fn on_message(&self, _: &Arc<Socket>, message: Message) {
+    fn on_message(&self, _: &Arc<Session>, message: Message) {
         self.messages.lock().unwrap().push(message);
     }
-    fn on_disconnect(&self, _: &Arc<Socket>, reason: DisconnectReason) {
+    fn on_disconnect(&self, _: &Arc<Session>, reason: DisconnectReason) {
         self.closed.lock().unwrap().push(reason);
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::cors::CorsConfig;
 use super::ratelimit::HandshakeRate;
-use super::socket::Handshake;
+use super::session::Handshake;
 
 /// A hook that may refuse a handshake: `Err(message)` answers 403 with
 /// Engine.IO code 4 (`Forbidden`) and that message.

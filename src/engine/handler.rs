@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::error::DisconnectReason;
-use super::socket::Socket;
+use super::session::Session;
 use super::text::Text;
 
 /// A message between client and server: text or binary.
@@ -25,9 +25,9 @@ pub enum Message {
 /// task for slow work.
 pub trait EngineHandler: Send + Sync + 'static {
     /// A session completed its handshake.
-    fn on_connect(&self, socket: &Arc<Socket>);
+    fn on_connect(&self, socket: &Arc<Session>);
     /// A session sent a message.
-    fn on_message(&self, socket: &Arc<Socket>, message: Message);
+    fn on_message(&self, socket: &Arc<Session>, message: Message);
     /// A session ended; `reason` says why. Called once per session.
-    fn on_disconnect(&self, socket: &Arc<Socket>, reason: DisconnectReason);
+    fn on_disconnect(&self, socket: &Arc<Session>, reason: DisconnectReason);
 }

@@ -7,14 +7,14 @@ use tokio::time::Instant;
 
 use super::error::DisconnectReason;
 use super::packet::Packet;
-use super::socket::Socket;
+use super::session::Session;
 use super::text::Text;
 
 /// Runs until the session closes.
 ///
 /// Deadlines are absolute, so that delays in sending a ping never stretch the
 /// time a client is given.
-pub async fn run(socket: Arc<Socket>) {
+pub async fn run(socket: Arc<Session>) {
     let interval = socket.engine.config.ping_interval;
     let timeout = socket.engine.config.ping_timeout;
     let mut next_ping = Instant::now() + interval;

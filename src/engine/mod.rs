@@ -1,7 +1,7 @@
 //! Layer 1: Engine.IO v4, by hand over hyper.
 //!
 //! - [`packet`], [`payload`]: the pure codec (no I/O).
-//! - [`Socket`]: one session and its outgoing queue; [`heartbeat`] pings it.
+//! - [`Session`]: one Engine.IO session and its outgoing queue; [`heartbeat`] pings it.
 //! - [`transport`]: HTTP long-polling and WebSocket, and the upgrade between them.
 //! - [`Engine`]: the session registry and the request router; [`EngineHandler`]
 //!   is what the layer above implements.
@@ -19,8 +19,8 @@ pub mod query;
 pub mod ratelimit;
 mod response;
 pub mod server;
+pub mod session;
 pub mod sid;
-pub mod socket;
 pub mod text;
 pub mod transport;
 
@@ -31,6 +31,6 @@ pub use handler::{EngineHandler, Message};
 pub use packet::{Frame, Packet, PacketType};
 pub use ratelimit::HandshakeRate;
 pub use server::Engine;
+pub use session::{Handshake, Session};
 pub use sid::Sid;
-pub use socket::{Handshake, Socket};
 pub use text::Text;

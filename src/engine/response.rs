@@ -7,7 +7,7 @@ use http_body_util::Full;
 
 use super::config::EngineConfig;
 use super::error::RequestError;
-use super::socket::Socket;
+use super::session::Session;
 
 /// A response with no body.
 pub fn empty(status: StatusCode) -> Response<Full<Bytes>> {
@@ -36,7 +36,7 @@ pub fn error(e: &RequestError) -> Response<Full<Bytes>> {
 }
 
 /// Adds the sid cookie to a handshake response, when configured.
-pub fn set_cookie(config: &EngineConfig, socket: &Socket, response: &mut Response<Full<Bytes>>) {
+pub fn set_cookie(config: &EngineConfig, socket: &Session, response: &mut Response<Full<Bytes>>) {
     let Some(cookie) = &config.cookie else {
         return;
     };

@@ -16,8 +16,8 @@ use super::heartbeat;
 use super::query::EngineQuery;
 use super::ratelimit::HandshakeLimiter;
 use super::response;
+use super::session::{Handshake, Session};
 use super::sid::Sid;
-use super::socket::{Handshake, Socket};
 use super::transport::{polling, websocket};
 
 /// What every session of an engine shares.
@@ -27,13 +27,13 @@ pub(crate) struct EngineShared {
     /// Told of every session's events.
     pub(crate) handler: Arc<dyn EngineHandler>,
     /// Open sessions by sid. Sessions remove themselves when they close.
-    sessions: RwLock<HashMap<Sid, Arc<Socket>>>,
+    sessions: RwLock<HashMap<Sid, Arc<Session>>>,
     /// The per-address handshake rate limit.
     handshakes: HandshakeLimiter,
 }
 
 impl EngineShared {
-    fn get(&self, sid: &str) -> Option<Arc<Socket>> {
+    fn get(&self, sid: &str) -> Option<Arc<Session>> {
         self.sessions.read().ok()?.get(sid).cloned()
     }
 
@@ -43,7 +43,7 @@ impl EngineShared {
         }
     }
 
-    fn insert(&self, socket: Arc<Socket>) {
+    fn insert(&self, socket: Arc<Session>) {
         if let Ok(mut sessions) = self.sessions.write() {
             sessions.insert(socket.id().clone(), socket);
         }
@@ -78,7 +78,7 @@ impl Engine {
     }
 
     /// The open session `sid`, if any.
-    pub fn socket(&self, sid: &str) -> Option<Arc<Socket>> {
+    pub fn socket(&self, sid: &str) -> Option<Arc<Session>> {
         self.shared.get(sid)
     }
 
@@ -204,8 +204,8 @@ impl Engine {
 
     /// Creates a session: registered, open packet queued, heartbeat running,
     /// handler told.
-    fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Socket> {
-        let socket = Socket::new(Sid::random(), handshake, kind, self.shared.clone());
+    fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Session> {
+        let socket = Session::new(Sid::random(), handshake, kind, self.shared.clone());
         self.shared.insert(socket.clone());
         socket.queue_open(kind);
         let span = tracing::debug_span!("session", sid = %socket.id());

@@ -254,7 +254,7 @@ fn normalize(name: &str) -> String {
 struct IoHandler(Arc<IoInner>);
 
 impl EngineHandler for IoHandler {
-    fn on_connect(&self, socket: &Arc<engine::Socket>) {
+    fn on_connect(&self, socket: &Arc<engine::Session>) {
         let client = Arc::new(Client::new(socket, self.0.clone()));
         if socket.set_user_data(client.clone()).is_err() {
             return;
@@ -273,7 +273,7 @@ impl EngineHandler for IoHandler {
         });
     }
 
-    fn on_message(&self, socket: &Arc<engine::Socket>, message: Message) {
+    fn on_message(&self, socket: &Arc<engine::Session>, message: Message) {
         let Some(client) = socket.user_data::<Arc<Client>>() else {
             return;
         };
@@ -283,7 +283,7 @@ impl EngineHandler for IoHandler {
         }
     }
 
-    fn on_disconnect(&self, socket: &Arc<engine::Socket>, reason: engine::DisconnectReason) {
+    fn on_disconnect(&self, socket: &Arc<engine::Session>, reason: engine::DisconnectReason) {
         if let Some(client) = socket.user_data::<Arc<Client>>() {
             client.on_close(reason);
         }

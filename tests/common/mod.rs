@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use edgeio::engine::{DisconnectReason, EngineConfig, EngineHandler, Message, Socket};
-use edgeio::Engine;
+use edgeio::engine::Engine;
+use edgeio::engine::{DisconnectReason, EngineConfig, EngineHandler, Message, Session};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -69,18 +69,18 @@ impl Recorder {
 }
 
 impl EngineHandler for Recorder {
-    fn on_connect(&self, socket: &Arc<Socket>) {
+    fn on_connect(&self, socket: &Arc<Session>) {
         self.push(Event::Connect(socket.id().to_string()));
     }
 
-    fn on_message(&self, socket: &Arc<Socket>, message: Message) {
+    fn on_message(&self, socket: &Arc<Session>, message: Message) {
         self.push(Event::Message(socket.id().to_string(), message.clone()));
         if self.echo {
             let _ = socket.send(message);
         }
     }
 
-    fn on_disconnect(&self, socket: &Arc<Socket>, reason: DisconnectReason) {
+    fn on_disconnect(&self, socket: &Arc<Session>, reason: DisconnectReason) {
         self.push(Event::Disconnect(socket.id().to_string(), reason));
     }
 }
@@ -136,7 +136,7 @@ impl TestServer {
     }
 
     /// The open session `sid`.
-    pub fn socket(&self, sid: &str) -> Arc<Socket> {
+    pub fn socket(&self, sid: &str) -> Arc<Session> {
         self.engine
             .socket(sid)
             .unwrap_or_else(|| panic!("session {sid} should be open"))

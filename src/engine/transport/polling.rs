@@ -20,7 +20,7 @@ use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
 use crate::engine::packet::Packet;
 use crate::engine::payload;
 use crate::engine::response;
-use crate::engine::socket::Socket;
+use crate::engine::session::Session;
 use crate::engine::text::Text;
 
 const PAYLOAD_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
@@ -28,12 +28,12 @@ const PAYLOAD_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
 /// Closes the session if dropped before [`Armed::disarm`]: the request was
 /// abandoned half-way.
 struct Armed<'a> {
-    socket: &'a Arc<Socket>,
+    socket: &'a Arc<Session>,
     armed: bool,
 }
 
 impl<'a> Armed<'a> {
-    fn new(socket: &'a Arc<Socket>) -> Self {
+    fn new(socket: &'a Arc<Session>) -> Self {
         Self {
             socket,
             armed: true,
@@ -55,7 +55,7 @@ impl Drop for Armed<'_> {
 
 /// Answers a long-poll GET: waits for the first queued frame (or a release
 /// during an upgrade, or the session's close), then returns everything queued.
-pub async fn get(socket: Arc<Socket>) -> Result<Response<Full<Bytes>>, RequestError> {
+pub async fn get(socket: Arc<Session>) -> Result<Response<Full<Bytes>>, RequestError> {
     if socket.upgrading.load(Ordering::Acquire) {
         settle_upgrade(&socket).await;
     }
@@ -95,7 +95,7 @@ const UPGRADE_SETTLE: Duration = Duration::from_millis(100);
 
 /// Waits (briefly) for an upgrade in flight to complete, so that a GET racing
 /// the client's `5` on another connection is refused rather than answered.
-async fn settle_upgrade(socket: &Socket) {
+async fn settle_upgrade(socket: &Session) {
     let upgraded = socket.upgraded.notified();
     tokio::pin!(upgraded);
     upgraded.as_mut().enable();
@@ -105,7 +105,7 @@ async fn settle_upgrade(socket: &Socket) {
 }
 
 /// Clears the "POST in progress" flag however the request ends.
-struct Posting<'a>(&'a Socket);
+struct Posting<'a>(&'a Session);
 
 impl Drop for Posting<'_> {
     fn drop(&mut self) {
@@ -115,7 +115,7 @@ impl Drop for Posting<'_> {
 
 /// Receives a POST of client packets, handling each as it is decoded.
 pub async fn post<B>(
-    socket: Arc<Socket>,
+    socket: Arc<Session>,
     req: Request<B>,
 ) -> Result<Response<Full<Bytes>>, RequestError>
 where
@@ -146,7 +146,7 @@ where
 
 /// Reads a POST body, never holding more than `maxHttpBufferSize` bytes; a
 /// body that timed out is answered `408` and closes the session.
-async fn read_body<B>(socket: &Arc<Socket>, req: Request<B>) -> Result<Bytes, RequestError>
+async fn read_body<B>(socket: &Arc<Session>, req: Request<B>) -> Result<Bytes, RequestError>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -205,7 +205,7 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
         .is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut)
 }
 
-fn parse_error(socket: &Arc<Socket>) -> RequestError {
+fn parse_error(socket: &Arc<Session>) -> RequestError {
     socket.close_with(DisconnectReason::ParseError);
     RequestError::with_message(ErrorCode::BadRequest, "Invalid packet")
 }

@@ -22,7 +22,7 @@ use tracing::Instrument;
 use crate::engine::config::TransportKind;
 use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
 use crate::engine::packet::{Frame, Packet};
-use crate::engine::socket::Socket;
+use crate::engine::session::Session;
 use crate::engine::text::Text;
 
 /// What a WebSocket runs over: the plain TCP stream when the connection came
@@ -55,7 +55,7 @@ pub fn is_upgrade_request<B>(req: &Request<B>) -> bool {
 /// session on the upgraded connection in its own task.
 pub fn accept<B>(
     mut req: Request<B>,
-    socket: Arc<Socket>,
+    socket: Arc<Session>,
     mode: Mode,
 ) -> Result<Response<Full<Bytes>>, RequestError> {
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
@@ -136,7 +136,7 @@ pub fn accept<B>(
 /// Carries the session on a new WebSocket as `mode` says.
 async fn carry<S: WsIo>(
     mut ws: WebSocketStream<S>,
-    socket: Arc<Socket>,
+    socket: Arc<Session>,
     mode: Mode,
     refused: bool,
 ) {
@@ -152,7 +152,7 @@ async fn carry<S: WsIo>(
 
 /// Runs the probe exchange of an upgrade, then the session on this WebSocket.
 /// A failed upgrade leaves the session on polling.
-async fn upgrade<S: WsIo>(mut ws: WebSocketStream<S>, socket: Arc<Socket>) {
+async fn upgrade<S: WsIo>(mut ws: WebSocketStream<S>, socket: Arc<Session>) {
     let timeout = socket.engine.config.upgrade_timeout;
     let outcome = tokio::select! {
         r = tokio::time::timeout(timeout, probe(&mut ws, &socket)) => r.unwrap_or(Err("upgrade timed out")),
@@ -175,7 +175,7 @@ async fn upgrade<S: WsIo>(mut ws: WebSocketStream<S>, socket: Arc<Socket>) {
 /// `2probe` → `3probe`, release the pending GET, then wait for `5`.
 async fn probe<S: WsIo>(
     ws: &mut WebSocketStream<S>,
-    socket: &Arc<Socket>,
+    socket: &Arc<Session>,
 ) -> Result<(), &'static str> {
     match next_packet(ws).await? {
         Packet::Ping(data) if data == "probe" => {}
@@ -230,7 +230,7 @@ const MAX_READS_IN_A_ROW: usize = 32;
 
 /// Carries the session on `ws` until it closes: writes queued frames, reads
 /// client packets.
-async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
+async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Session>) {
     let (mut sink, mut stream) = ws.split();
     let writer = tokio::select! {
         writer = socket.outbox.writer.lock() => writer,
@@ -303,7 +303,7 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Socket>) {
 
 /// Handles one WebSocket message; `Err` carries why the session must end.
 fn on_ws_message(
-    socket: &Arc<Socket>,
+    socket: &Arc<Session>,
     msg: Option<Result<WsMessage, WsError>>,
 ) -> Result<(), DisconnectReason> {
     match msg {

@@ -36,7 +36,7 @@ enum Membership {
 /// One Engine.IO session as Socket.IO sees it.
 pub(crate) struct Client {
     /// The session (weak: the session owns the client, not the reverse).
-    engine: Weak<engine::Socket>,
+    engine: Weak<engine::Session>,
     /// The server.
     io: Arc<IoInner>,
     /// The client's standing in each namespace it joined or is joining.
@@ -52,7 +52,7 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub(crate) fn new(engine: &Arc<engine::Socket>, io: Arc<IoInner>) -> Self {
+    pub(crate) fn new(engine: &Arc<engine::Session>, io: Arc<IoInner>) -> Self {
         Self {
             engine: Arc::downgrade(engine),
             io,
@@ -63,7 +63,7 @@ impl Client {
         }
     }
 
-    pub(crate) fn engine(&self) -> Option<Arc<engine::Socket>> {
+    pub(crate) fn engine(&self) -> Option<Arc<engine::Session>> {
         self.engine.upgrade()
     }
 

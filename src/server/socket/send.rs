@@ -88,7 +88,7 @@ impl Socket {
     /// No room: a `volatile` frame is dropped, any other closes the session.
     fn queue(
         &self,
-        engine: &Arc<engine::Socket>,
+        engine: &Arc<engine::Session>,
         frame: Frame,
         volatile: bool,
     ) -> Result<(), EmitError> {

@@ -1,4 +1,4 @@
-//! [`Socket`]: one Engine.IO session, whichever transport carries it.
+//! [`Session`]: one Engine.IO session, whichever transport carries it.
 //!
 //! The socket owns the outgoing queue. A transport (a polling GET, or the
 //! WebSocket task) takes the queue's receiving end while it writes, so exactly
@@ -25,7 +25,7 @@ use super::text::Text;
 pub use super::handshake::Handshake;
 
 /// One Engine.IO session.
-pub struct Socket {
+pub struct Session {
     /// The session id.
     id: Sid,
     /// The handshake request.
@@ -61,7 +61,7 @@ pub struct Socket {
     user_data: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
-impl Socket {
+impl Session {
     pub(super) fn new(
         id: Sid,
         handshake: Handshake,
@@ -136,7 +136,7 @@ impl Socket {
         }
     }
 
-    /// The state attached with [`Socket::set_user_data`], if it is a `T`.
+    /// The state attached with [`Session::set_user_data`], if it is a `T`.
     pub fn user_data<T: Any + Send + Sync>(&self) -> Option<&T> {
         self.user_data.get()?.downcast_ref::<T>()
     }
@@ -170,7 +170,7 @@ impl Socket {
     /// Queues a frame that may be lost (a volatile emit): when the outgoing
     /// queue is full the frame is dropped and [`SendError::QueueFull`]
     /// returned, and the session stays open — unlike
-    /// [`Socket::send_frame`], which closes it.
+    /// [`Session::send_frame`], which closes it.
     pub fn send_frame_volatile(&self, frame: Frame) -> Result<(), SendError> {
         if self.is_closed() {
             return Err(SendError::Closed);
@@ -286,9 +286,9 @@ impl Socket {
     }
 }
 
-impl std::fmt::Debug for Socket {
+impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Socket")
+        f.debug_struct("Session")
             .field("id", &self.id)
             .field("transport", &self.transport())
             .field("closed", &self.is_closed())
