@@ -89,6 +89,15 @@ impl RequestError {
         }
     }
 
+    /// The server is draining for a shutdown and opens no new session.
+    pub fn shutting_down() -> Self {
+        Self {
+            code: None,
+            status: http::StatusCode::SERVICE_UNAVAILABLE,
+            message: "Server shutting down".to_owned(),
+        }
+    }
+
     /// A body larger than `maxHttpBufferSize`.
     pub fn payload_too_large() -> Self {
         Self {

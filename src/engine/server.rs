@@ -2,6 +2,7 @@
 //! that routes each HTTP request to its transport.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -30,6 +31,8 @@ pub(crate) struct EngineShared {
     sessions: RwLock<HashMap<Sid, Arc<Session>>>,
     /// The per-address handshake rate limit.
     handshakes: HandshakeLimiter,
+    /// Set by [`Engine::begin_drain`]: no new session opens.
+    draining: AtomicBool,
 }
 
 impl EngineShared {
@@ -68,6 +71,7 @@ impl Engine {
                 config,
                 handler,
                 sessions: RwLock::new(HashMap::new()),
+                draining: AtomicBool::new(false),
             }),
         }
     }
@@ -97,6 +101,18 @@ impl Engine {
         for socket in sockets {
             socket.close_with(reason);
         }
+    }
+
+    /// Starts draining for a shutdown: from now on every handshake is refused
+    /// with `503 Server shutting down`; open sessions go on until closed (see
+    /// [`Engine::close_all`]). There is no way back.
+    pub fn begin_drain(&self) {
+        self.shared.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// True once [`Engine::begin_drain`] was called.
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.load(Ordering::SeqCst)
     }
 
     /// True when `path` is the engine's path (with or without its trailing
@@ -153,6 +169,9 @@ impl Engine {
                 }
                 if kind == TransportKind::WebSocket && !is_upgrade {
                     return Err(RequestError::code(ErrorCode::BadRequest));
+                }
+                if self.is_draining() {
+                    return Err(RequestError::shutting_down());
                 }
                 self.shared.handshakes.admit(remote_addr)?;
                 let handshake = Handshake::copied_from(req.uri(), req.headers(), remote_addr);
