@@ -177,3 +177,32 @@ async fn handshake_keeps_the_request_for_the_layers_above() {
         .is_some_and(|a| a.ip().is_loopback()));
     assert_eq!(socket.transport(), TransportKind::Polling);
 }
+
+/// A draining engine opens no session, on either transport, and says why;
+/// the sessions it already has go on until they are closed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draining_engine_refuses_handshakes_and_keeps_its_open_sessions() {
+    let server = TestServer::start(EngineConfig::default()).await;
+    let sid = server.handshake_polling().await;
+    assert!(!server.engine.is_draining());
+
+    server.engine.begin_drain();
+    assert!(server.engine.is_draining());
+    let r = server.get("/socket.io/?EIO=4&transport=polling").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"message": "Server shutting down"})
+    );
+    let refused = tokio_tungstenite::connect_async(server.ws_url(None)).await;
+    assert!(
+        refused.is_err(),
+        "a WebSocket handshake must be refused too"
+    );
+    assert_eq!(server.engine.session_count(), 1);
+
+    // The open session still carries messages both ways.
+    let posted = server.post(&sid, b"4still here").await;
+    assert_eq!(posted.status, 200);
+    assert_eq!(server.poll(&sid).await.text(), "4still here");
+}
