@@ -21,6 +21,9 @@ use super::session::{Handshake, Session};
 use super::sid::Sid;
 use super::transport::{polling, websocket};
 
+/// The sessions map keeps at least this capacity when it shrinks.
+const MIN_SESSIONS_CAPACITY: usize = 64;
+
 /// What every session of an engine shares.
 pub(crate) struct EngineShared {
     /// The settings.
@@ -43,7 +46,20 @@ impl EngineShared {
     pub(crate) fn remove(&self, sid: &Sid) {
         if let Ok(mut sessions) = self.sessions.write() {
             sessions.remove(sid);
+            // A burst of sessions (a reconnect storm, a handshake flood)
+            // leaves the map at its peak capacity; give most of it back once
+            // it is three quarters empty. Halving at a quarter full keeps the
+            // cost amortised: no resize storm at a steady count.
+            let (len, capacity) = (sessions.len(), sessions.capacity());
+            if capacity > MIN_SESSIONS_CAPACITY && len < capacity / 4 {
+                sessions.shrink_to((len * 2).max(MIN_SESSIONS_CAPACITY));
+            }
         }
+    }
+
+    #[cfg(test)]
+    fn sessions_capacity(&self) -> usize {
+        self.sessions.read().map(|s| s.capacity()).unwrap_or(0)
     }
 
     fn insert(&self, socket: Arc<Session>) {
@@ -241,5 +257,47 @@ impl std::fmt::Debug for Engine {
             .field("config", &self.shared.config)
             .field("sessions", &self.session_count())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Message;
+
+    struct Quiet;
+
+    impl EngineHandler for Quiet {
+        fn on_connect(&self, _: &Arc<Session>) {}
+        fn on_message(&self, _: &Arc<Session>, _: Message) {}
+        fn on_disconnect(&self, _: &Arc<Session>, _: DisconnectReason) {}
+    }
+
+    /// After a burst the sessions map gives its capacity back, and a steady
+    /// count keeps what it uses.
+    #[tokio::test]
+    async fn the_sessions_map_shrinks_after_a_burst() {
+        let engine = Engine::new(EngineConfig::default(), Arc::new(Quiet));
+        let handshake =
+            || Handshake::copied_from(&http::Uri::default(), &http::HeaderMap::new(), None);
+        let sessions: Vec<_> = (0..4096)
+            .map(|_| engine.open(handshake(), TransportKind::Polling))
+            .collect();
+        let peak = engine.shared.sessions_capacity();
+        assert!(peak >= 4096);
+        for s in &sessions[..4000] {
+            engine.shared.remove(s.id());
+        }
+        assert_eq!(engine.session_count(), 96);
+        let after = engine.shared.sessions_capacity();
+        assert!(
+            after < peak / 4,
+            "capacity {after} after the burst, {peak} at its peak"
+        );
+        assert!(after >= 96);
+        for s in &sessions[4000..] {
+            engine.shared.remove(s.id());
+        }
+        assert!(engine.shared.sessions_capacity() >= MIN_SESSIONS_CAPACITY);
     }
 }
