@@ -72,6 +72,7 @@
 //!
 //! Storage lives in the `edgeio-storage` crate and knows nothing of the
 //! protocol.
+#![warn(missing_docs)]
 
 #[cfg(feature = "apps")]
 pub mod apps;
