@@ -236,6 +236,65 @@ mod tests {
         assert!(body.starts_with("0{\"sid\":"), "{body}");
     }
 
+    /// The sid of the handshake `res` answers.
+    async fn sid_of(res: Response<Either<Full<Bytes>, Full<Bytes>>>) -> String {
+        let body = text(res).await;
+        let open: serde_json::Value = serde_json::from_str(&body[1..]).expect("open packet");
+        open["sid"].as_str().expect("sid").to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_engine_sees_the_peer_address_the_host_put_in_the_extensions() {
+        let engine = engine();
+        let addr: SocketAddr = "192.0.2.7:4000".parse().expect("addr");
+        let mut req = get("/socket.io/?EIO=4&transport=polling");
+        req.extensions_mut().insert(PeerAddr(addr));
+        let res = layer(engine.clone()).layer(Echo).call(req).await;
+        let sid = sid_of(res.expect("infallible")).await;
+        let session = engine.socket(&sid).expect("the session");
+        assert_eq!(session.handshake().remote_addr, Some(addr));
+    }
+
+    #[tokio::test]
+    async fn a_custom_peer_address_finder_is_used() {
+        #[derive(Clone)]
+        struct Custom(SocketAddr);
+        let engine = engine();
+        let addr: SocketAddr = "192.0.2.9:5000".parse().expect("addr");
+        let mut req = get("/socket.io/?EIO=4&transport=polling");
+        req.extensions_mut().insert(Custom(addr));
+        let mut service = layer(engine.clone())
+            .peer_addr(|ext| ext.get::<Custom>().map(|c| c.0))
+            .layer(Echo);
+        let sid = sid_of(service.call(req).await.expect("infallible")).await;
+        let session = engine.socket(&sid).expect("the session");
+        assert_eq!(session.handshake().remote_addr, Some(addr));
+    }
+
+    /// An inner service never ready, or failing its readiness.
+    #[derive(Clone)]
+    struct NotReady(Poll<Result<(), &'static str>>);
+    impl Service<Request<Full<Bytes>>> for NotReady {
+        type Response = Response<Full<Bytes>>;
+        type Error = &'static str;
+        type Future = std::future::Ready<Result<Self::Response, &'static str>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), &'static str>> {
+            self.0
+        }
+        fn call(&mut self, _: Request<Full<Bytes>>) -> Self::Future {
+            std::future::ready(Err("not called"))
+        }
+    }
+
+    #[test]
+    fn readiness_is_the_inner_services() {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut pending = layer(engine()).layer(NotReady(Poll::Pending));
+        assert_eq!(pending.poll_ready(&mut cx), Poll::Pending);
+        let mut failing = layer(engine()).layer(NotReady(Poll::Ready(Err("down"))));
+        assert_eq!(failing.poll_ready(&mut cx), Poll::Ready(Err("down")));
+    }
+
     #[test]
     fn the_peer_address_comes_from_the_extensions() {
         let addr: SocketAddr = "192.0.2.7:4000".parse().expect("addr");
