@@ -65,6 +65,20 @@ impl Default for CookieConfig {
 }
 
 /// Everything the engine can be told.
+///
+/// ```
+/// use std::time::Duration;
+/// use edgeio::engine::{EngineConfig, TransportKind};
+///
+/// let config = EngineConfig {
+///     ping_interval: Duration::from_secs(20),
+///     transports: vec![TransportKind::WebSocket],
+///     ..EngineConfig::default()
+/// }
+/// // Not the clients' default `/socket.io/`.
+/// .with_path("realtime");
+/// assert_eq!(config.path, "/realtime/");
+/// ```
 #[derive(Clone)]
 pub struct EngineConfig {
     /// The path the engine answers on, with a trailing slash (`/socket.io/`).

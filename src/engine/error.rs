@@ -7,14 +7,19 @@ use std::fmt;
 /// sent it with a parse error, never the process.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PacketError {
+    /// The packet has no bytes.
     #[error("empty packet")]
     Empty,
+    /// The first byte is no Engine.IO packet type.
     #[error("unknown packet type {:?}", *.0 as char)]
     UnknownType(u8),
+    /// A packet type that carries no data came with some.
     #[error("packet type {0} carries no data")]
     UnexpectedData(char),
+    /// A `b`-prefixed packet is not valid base64.
     #[error("invalid base64 in a binary packet")]
     BadBase64,
+    /// A polling payload is not UTF-8.
     #[error("payload is not valid UTF-8")]
     NotUtf8,
 }
@@ -22,11 +27,17 @@ pub enum PacketError {
 /// The error codes of the Engine.IO protocol, sent in HTTP error bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// `0` "Transport unknown": a transport the server does not offer.
     UnknownTransport = 0,
+    /// `1` "Session ID unknown".
     UnknownSid = 1,
+    /// `2` "Bad handshake method": a handshake that is not a GET.
     BadHandshakeMethod = 2,
+    /// `3` "Bad request".
     BadRequest = 3,
+    /// `4` "Forbidden": refused by the `allow_request` hook.
     Forbidden = 4,
+    /// `5` "Unsupported protocol version": `EIO` is not 4.
     UnsupportedProtocolVersion = 5,
 }
 

@@ -23,6 +23,7 @@ pub mod session;
 pub mod sid;
 pub mod text;
 pub mod transport;
+mod upgrades;
 
 pub use config::{CookieConfig, EngineConfig, TransportKind};
 pub use cors::{AllowedOrigins, CorsConfig};

@@ -16,12 +16,19 @@ use super::text::Text;
 /// The seven packet types of Engine.IO v4, by their wire digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PacketType {
+    /// `0`: the handshake, sent by the server first.
     Open = 0,
+    /// `1`: close the session.
     Close = 1,
+    /// `2`: heartbeat (and `2probe` in an upgrade).
     Ping = 2,
+    /// `3`: the answer to a ping.
     Pong = 3,
+    /// `4`: a message for the layer above.
     Message = 4,
+    /// `5`: the client completes the upgrade to WebSocket.
     Upgrade = 5,
+    /// `6`: nothing; releases a pending poll during an upgrade.
     Noop = 6,
 }
 

@@ -20,6 +20,7 @@ use super::response;
 use super::session::{Handshake, Session};
 use super::sid::Sid;
 use super::transport::{polling, websocket};
+use super::upgrades::{self, HostUpgrades};
 
 /// The sessions map keeps at least this capacity when it shrinks.
 const MIN_SESSIONS_CAPACITY: usize = 64;
@@ -36,6 +37,8 @@ pub(crate) struct EngineShared {
     handshakes: HandshakeLimiter,
     /// Set by [`Engine::begin_drain`]: no new session opens.
     draining: AtomicBool,
+    /// Whether the host server upgrades connections to WebSocket.
+    pub(crate) upgrades: HostUpgrades,
 }
 
 impl EngineShared {
@@ -72,7 +75,27 @@ impl EngineShared {
 /// An Engine.IO v4 server. Cheap to clone; every clone is the same server.
 ///
 /// Mount it in a hyper server with [`Engine::handle`] for requests whose path
-/// [`Engine::matches`], or use [`crate::http::serve()`](fn@crate::http::serve).
+/// [`Engine::matches`], as a tower layer with [`crate::layer`], or use
+/// [`crate::http::serve()`](fn@crate::http::serve).
+///
+/// ```
+/// use edgeio::engine::{Engine, EngineConfig};
+/// use edgeio::{Io, IoConfig};
+///
+/// # #[tokio::main] async fn main() {
+/// let io = Io::new(IoConfig::default());
+/// let engine = Engine::new(EngineConfig::default(), io.engine_handler());
+/// assert!(engine.matches("/socket.io/"));
+/// assert!(!engine.matches("/hello"));
+///
+/// let req = http::Request::get("/socket.io/?EIO=4&transport=polling")
+///     .body(http_body_util::Empty::<bytes::Bytes>::new())
+///     .unwrap();
+/// let res = engine.handle(req, None).await;
+/// assert_eq!(res.status(), 200); // the handshake
+/// assert_eq!(engine.session_count(), 1);
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<EngineShared>,
@@ -88,6 +111,7 @@ impl Engine {
                 handler,
                 sessions: RwLock::new(HashMap::new()),
                 draining: AtomicBool::new(false),
+                upgrades: HostUpgrades::default(),
             }),
         }
     }
@@ -129,6 +153,14 @@ impl Engine {
     /// True once [`Engine::begin_drain`] was called.
     pub fn is_draining(&self) -> bool {
         self.shared.draining.load(Ordering::SeqCst)
+    }
+
+    /// True once a WebSocket upgrade failed because the server hosting the
+    /// engine does not enable HTTP upgrades (hyper's `.with_upgrades()`):
+    /// from then on handshakes offer no upgrade and WebSocket requests are
+    /// refused with `400` and a message saying so.
+    pub fn upgrades_unavailable(&self) -> bool {
+        self.shared.upgrades.unavailable()
     }
 
     /// True when `path` is the engine's path (with or without its trailing
@@ -178,6 +210,12 @@ impl Engine {
             return Err(RequestError::code(ErrorCode::UnknownTransport));
         }
         let is_upgrade = websocket::is_upgrade_request(&req);
+        if query.transport == TransportKind::WebSocket && self.upgrades_unavailable() {
+            return Err(RequestError::with_message(
+                ErrorCode::UnknownTransport,
+                upgrades::REFUSAL,
+            ));
+        }
         match (query.sid, query.transport) {
             (None, kind) => {
                 if req.method() != Method::GET {

@@ -275,9 +275,14 @@ impl Session {
     /// Queues the open packet; it is always the first frame of a session.
     pub(super) fn queue_open(self: &Arc<Self>, kind: TransportKind) {
         let config = &self.engine.config;
+        let upgrades = if self.engine.upgrades.unavailable() {
+            Vec::new()
+        } else {
+            config.upgrades_from(kind)
+        };
         let open = serde_json::json!({
             "sid": self.id.as_str(),
-            "upgrades": config.upgrades_from(kind),
+            "upgrades": upgrades,
             "pingInterval": config.ping_interval.as_millis() as u64,
             "pingTimeout": config.ping_timeout.as_millis() as u64,
             "maxPayload": config.max_payload,

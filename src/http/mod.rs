@@ -6,11 +6,13 @@
 mod backoff;
 mod body;
 mod conn_cap;
+pub mod edge_layer;
 pub mod fallback;
 pub mod limits;
 pub mod serve;
 pub mod service;
 
+pub use edge_layer::{layer, EdgeLayer, EdgeLayerFuture, EdgeLayerService, PeerAddr, PeerAddrFn};
 pub use fallback::{HttpFuture, HttpHandler};
 pub use limits::ServeConfig;
 pub use serve::{serve, serve_with, serve_with_fallback, Drained};

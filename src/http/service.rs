@@ -19,6 +19,28 @@ use super::limits::ServeConfig;
 use crate::engine::Engine;
 
 /// The service for one connection (it knows the peer address).
+///
+/// ```no_run
+/// use edgeio::engine::{Engine, EngineConfig};
+/// use edgeio::{EdgeService, Io, IoConfig};
+/// use hyper_util::rt::TokioIo;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = Io::new(IoConfig::default());
+/// let engine = Engine::new(EngineConfig::default(), io.engine_handler());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// loop {
+///     let (stream, addr) = listener.accept().await?;
+///     let service = EdgeService::new(engine.clone(), Some(addr));
+///     tokio::spawn(
+///         hyper::server::conn::http1::Builder::new()
+///             .serve_connection(TokioIo::new(stream), service)
+///             // WebSocket needs the connection upgraded.
+///             .with_upgrades(),
+///     );
+/// }
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct EdgeService {
     engine: Engine,
@@ -68,15 +90,32 @@ where
         let engine = self.engine.clone();
         let remote_addr = self.remote_addr;
         let fallback = self.fallback.clone();
-        let req = req.map(|body| DeadlineBody::new(body, self.body_timeout));
+        let body_timeout = self.body_timeout;
         Box::pin(async move {
             if engine.matches(req.uri().path()) {
-                Ok(engine.handle(req, remote_addr).await)
+                Ok(answer_engine(engine, req, remote_addr, body_timeout).await)
             } else if let Some(fallback) = fallback {
+                let req = req.map(|body| DeadlineBody::new(body, body_timeout));
                 Ok(dispatch(fallback.as_ref(), req, remote_addr).await)
             } else {
                 Ok(plain(StatusCode::NOT_FOUND, "Not found"))
             }
         })
     }
+}
+
+/// Answers a request for the engine's path, its body bounded by
+/// `body_timeout`: what [`EdgeService`] and the tower layer share.
+pub(crate) fn answer_engine<B>(
+    engine: Engine,
+    req: Request<B>,
+    remote_addr: Option<SocketAddr>,
+    body_timeout: Duration,
+) -> impl Future<Output = Response<Full<Bytes>>> + Send
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let req = req.map(|body| DeadlineBody::new(body, body_timeout));
+    async move { engine.handle(req, remote_addr).await }
 }

@@ -16,10 +16,15 @@ use serde_json::Value;
 /// a packet with attachments is sent as BINARY_EVENT / BINARY_ACK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketKind {
+    /// `0`: connect to a namespace (client), or its acceptance (server).
     Connect,
+    /// `1`: leave a namespace.
     Disconnect,
+    /// `2` (`5` with attachments): an event.
     Event,
+    /// `3` (`6` with attachments): an acknowledgement.
     Ack,
+    /// `4`: a refused namespace connection.
     ConnectError,
 }
 

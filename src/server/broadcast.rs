@@ -19,6 +19,22 @@ use crate::protocol::Packet;
 
 /// A broadcast being described. Each method returns the operator, refined.
 ///
+/// ```
+/// use std::time::Duration;
+/// use edgeio::{Io, IoConfig};
+///
+/// # #[tokio::main] async fn main() {
+/// let io = Io::new(IoConfig::default());
+/// let main = io.main();
+/// // Rooms `a` and `b` but not `muted`, on this node only, droppable.
+/// let op = main.to("a").to("b").except("muted").local().volatile();
+/// let _ = op.emit("news", "hello");
+/// // Collecting acks for at most five seconds.
+/// let _ = main.broadcast().timeout(Duration::from_secs(5));
+/// assert!(main.to("a").sockets().is_empty());
+/// # }
+/// ```
+///
 /// On the parent of dynamic namespaces, it reaches every namespace the parent
 /// created.
 #[derive(Clone)]

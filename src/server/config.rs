@@ -39,6 +39,19 @@ impl Default for RecoveryConfig {
 }
 
 /// Everything the Socket.IO layer can be told.
+///
+/// ```
+/// use std::time::Duration;
+/// use edgeio::{IoConfig, RecoveryConfig};
+///
+/// let config = IoConfig {
+///     ack_timeout: Duration::from_secs(10),
+///     // Connection state recovery with its default budgets.
+///     recovery: Some(RecoveryConfig::default()),
+///     ..IoConfig::default()
+/// };
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone)]
 pub struct IoConfig {
     /// A client that has joined no namespace within this time is closed.

@@ -23,6 +23,23 @@ use crate::engine::{self, EngineHandler, Message};
 type NamespaceMatcher = Arc<dyn Fn(&str, Option<&Value>) -> bool + Send + Sync>;
 
 /// The Socket.IO server. Cheap to clone; clones are the same server.
+///
+/// ```
+/// use edgeio::engine::{Engine, EngineConfig};
+/// use edgeio::{Io, IoConfig};
+///
+/// # #[tokio::main] async fn main() {
+/// let io = Io::new(IoConfig::default());
+/// io.main().on_connection(|socket| {
+///     let _ = socket.emit("welcome", "hi");
+/// });
+/// let chat = io.of("/chat");
+/// assert_eq!(chat.name(), "/chat");
+/// // The Engine.IO server that carries it, to serve or mount as a layer.
+/// let engine = Engine::new(EngineConfig::default(), io.engine_handler());
+/// # let _ = engine;
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Io {
     inner: Arc<IoInner>,

@@ -30,6 +30,28 @@ pub(crate) type Middleware =
     Arc<dyn Fn(Arc<Socket>) -> BoxFuture<Result<(), ConnectError>> + Send + Sync>;
 
 /// A namespace. Cheap to clone; clones are the same namespace.
+///
+/// ```
+/// use edgeio::{ConnectError, Io, IoConfig};
+///
+/// # #[tokio::main] async fn main() {
+/// let io = Io::new(IoConfig::default());
+/// let admin = io.of("/admin");
+/// // Refuse clients without a token, before their connection handler.
+/// admin.use_middleware(|socket| async move {
+///     match socket.auth().get("token") {
+///         Some(_) => Ok(()),
+///         None => Err(ConnectError::new("no token")),
+///     }
+/// });
+/// admin.on_connection(|socket| {
+///     socket.join("staff");
+/// });
+/// // Everyone in the namespace's `staff` room.
+/// let _ = admin.to("staff").emit("notice", "maintenance at noon");
+/// assert_eq!(admin.socket_count(), 0);
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Namespace {
     pub(crate) inner: Arc<NsInner>,

@@ -87,7 +87,9 @@ pub fn accept<B>(
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
-                tracing::debug!(sid = %socket.id(), error = %e, "WebSocket upgrade failed");
+                if !socket.engine.upgrades.failed(&e) {
+                    tracing::debug!(sid = %socket.id(), error = %e, "WebSocket upgrade failed");
+                }
                 match mode {
                     _ if refused => {}
                     Mode::Direct => socket.close_with(DisconnectReason::TransportError),

@@ -32,6 +32,25 @@ pub(crate) use send::{encode_frames, to_value};
 pub type Sid = engine::Sid;
 
 /// One client in one namespace.
+///
+/// ```
+/// use edgeio::{Io, IoConfig};
+/// use serde_json::json;
+///
+/// # #[tokio::main] async fn main() {
+/// let io = Io::new(IoConfig::default());
+/// io.main().on_connection(|socket| {
+///     socket.join("lobby");
+///     // The first argument, typed, and the client's ack if it asked.
+///     socket.on_data("chat", |socket, text: String, ack| {
+///         let _ = socket.to("lobby").emit("chat", &text);
+///         if let Some(ack) = ack {
+///             let _ = ack.send(json!({ "delivered": true }));
+///         }
+///     });
+/// });
+/// # }
+/// ```
 pub struct Socket {
     /// The socket's id, public and also its own room.
     id: Sid,

@@ -10,11 +10,11 @@
 //!   [`Head`]; `chat:pairs` `a\0b` → `cid` (one-to-one, sorted pair).
 //! - `chat:members` `user\0cid` → [`ReadState`]: a user's conversations and
 //!   how far they have read.
-//! - `chat:messages` `cid\0seq(8 bytes BE)` → [`Message`];
-//!   `chat:message-ids` `messageId` → [`MessageRef`] (idempotency).
+//! - `chat:messages` `cid\0seq(8 bytes BE)` → [`Message`](crate::apps::chat::model::Message);
+//!   `chat:message-ids` `messageId` → [`MessageRef`](crate::apps::chat::model::MessageRef) (idempotency).
 //! - `chat:blocks` `cid\0blocked\0blocker` and `chat:user-blocks`
 //!   `blocker\0cid\0blocked` → [`Block`]; `chat:mutes` `user\0cid` → ms.
-//! - `chat:devices` `user\0device` → [`DeviceSeen`]; `chat:last-seen`
+//! - `chat:devices` `user\0device` → [`DeviceSeen`](crate::apps::chat::model::DeviceSeen); `chat:last-seen`
 //!   `user` → ms.
 
 mod conversations;
