@@ -8,7 +8,8 @@
 //!   WebSocket transports, heartbeat, limits, CORS).
 //! - [`http`]: the hyper service and the accept loop with graceful shutdown.
 //! - [`apps`]: applications built on the public API (`--app`).
-//! - [`config`], [`shutdown`]: the binary's flags and stop signal.
+//! - [`config`], [`shutdown`], [`reload`]: the binary's flags, its stop
+//!   signal and its reload signal.
 //!
 //! Storage lives in the `edgeio-storage` crate and knows nothing of the
 //! protocol.
@@ -18,6 +19,7 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod protocol;
+pub mod reload;
 pub mod server;
 pub mod shutdown;
 
