@@ -203,3 +203,42 @@ async fn a_connection_still_busy_after_the_drain_timeout_is_cut() {
     assert!(dropped.load(Ordering::SeqCst), "the request was dropped");
     expect_eof(&mut conn).await;
 }
+
+/// While connections drain, the listener goes on answering: a handshake on
+/// a new connection is answered `503 Server shutting down` (not a refused
+/// connection), until the last connection is gone and `serve_with` returns.
+#[tokio::test(flavor = "multi_thread")]
+async fn during_the_drain_the_listener_answers_handshakes_with_503() {
+    let (addr, stop, task) = start(Duration::from_secs(600), None).await;
+    // Half a request head: it holds the drain (the header timeout is long).
+    let mut held = common::connect(addr).await;
+    held.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+
+    let _ = stop.send(());
+    let handshake = "/socket.io/?EIO=4&transport=polling";
+    let refused = bounded("a 503", async {
+        loop {
+            let r = common::request(addr, "GET", handshake, &[], b"").await;
+            if r.status == 503 {
+                return r;
+            }
+            assert_eq!(r.status, 200, "{}", r.text());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(
+        refused.text().contains("Server shutting down"),
+        "{}",
+        refused.text()
+    );
+    assert!(!task.is_finished(), "the held connection holds the drain");
+
+    drop(held);
+    let drained = bounded("serve_with to return", task)
+        .await
+        .expect("serve_with");
+    assert_eq!(drained, Drained { aborted: 0 });
+}

@@ -66,8 +66,14 @@ impl Connections {
         let service = EdgeService::new(self.engine.clone(), Some(addr))
             .with_fallback(self.fallback.clone())
             .with_body_timeout(self.body_timeout);
-        let http = self.http.clone();
-        let stop = self.stop.clone();
+        let mut http = self.http.clone();
+        let mut stop = self.stop.clone();
+        if stop.is_cancelled() {
+            // Accepted during the drain: one request, then the connection
+            // closes. (hyper's graceful shutdown would close it unanswered.)
+            http.keep_alive(false);
+            stop = CancellationToken::new();
+        }
         #[cfg(feature = "tls")]
         if let Some(acceptor) = self.tls.clone() {
             let timeout = self.header_timeout;
@@ -88,7 +94,7 @@ impl Connections {
 
 /// HTTP/1.1 with upgrades on `io` until the client leaves or, once `stop`
 /// is cancelled, the request in flight is answered (an idle keep-alive
-/// connection closes at once, a new one serves one request).
+/// connection closes at once).
 async fn serve<S>(
     http: http1::Builder,
     io: S,
