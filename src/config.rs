@@ -6,14 +6,18 @@ mod chat;
 mod jwt;
 mod net;
 mod recovery;
+mod shutdown;
 mod sio;
+mod tls;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
 pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
+pub use shutdown::ShutdownArgs;
 pub use sio::SioArgs;
+pub use tls::TlsArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -200,6 +204,14 @@ pub struct Cli {
     /// The connection-level timeouts and caps.
     #[command(flatten)]
     pub net: NetArgs,
+
+    /// HTTPS and WSS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// How a stop goes.
+    #[command(flatten)]
+    pub shutdown: ShutdownArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]

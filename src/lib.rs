@@ -54,6 +54,7 @@
 //! |---|---|---|
 //! | `cli` | yes | the `edgeio` binary: its flags (`config`, clap), logging (tracing-subscriber), errors (anyhow), allocator (jemalloc); turns on `apps` |
 //! | `apps` | with `cli` | the applications the binary serves (`apps`: chat with JWT, echo, ...) and their crates (jsonwebtoken, uuid, time) |
+//! | `tls` | yes | HTTPS and WSS in [`serve()`]'s accept loop with rustls (`ServeConfig::tls`, `http::TlsCerts`) |
 //!
 //! `edgeio = { version = "0.1", default-features = false }` builds the
 //! handler alone: [`engine`], [`protocol`], [`server`], [`http`].
@@ -67,8 +68,8 @@
 //!   rooms, broadcasts, acknowledgements, connection state recovery).
 //! - [`http`]: the hyper service, the tower layer and the accept loop.
 //! - `apps` (feature `apps`): applications built on the public API.
-//! - `config` (feature `cli`), [`shutdown`]: the binary's flags and stop
-//!   signal.
+//! - `config` (feature `cli`), [`shutdown`], [`reload`]: the binary's flags,
+//!   its stop signal and its reload signal (SIGHUP).
 //!
 //! Storage lives in the `edgeio-storage` crate and knows nothing of the
 //! protocol.
@@ -81,6 +82,7 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod protocol;
+pub mod reload;
 pub mod server;
 pub mod shutdown;
 

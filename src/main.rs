@@ -74,12 +74,21 @@ async fn main() -> anyhow::Result<()> {
         },
     )?;
     let engine = edgeio::engine::Engine::new(config, app.handler);
+    #[cfg(feature = "tls")]
+    let tls_on = serve_config.tls.is_some();
+    #[cfg(not(feature = "tls"))]
+    let tls_on = false;
 
+    // SIGHUP is caught before the port opens (its default ends the process).
+    let hangups = edgeio::reload::on_hangup(edgeio::reload::tls_reloader(&serve_config))
+        .context("cannot listen for SIGHUP")?;
+    tokio::spawn(hangups);
     let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(
         addr = %listener.local_addr()?,
         app = %cli.app,
         path = %engine.config().path,
+        tls = tls_on,
         "edgeio listening"
     );
     let drained = edgeio::http::serve_with(
@@ -87,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         engine,
         app.http,
         serve_config,
-        edgeio::shutdown::signal(),
+        stop_signal(cli.shutdown.timeout()),
     )
     .await;
     tracing::debug!(aborted = drained.aborted, "connections drained");
@@ -95,6 +104,13 @@ async fn main() -> anyhow::Result<()> {
     factory.shutdown().await.context("storage shutdown")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, and from then on the process exits within
+/// `bound` whatever happens (the drain and the storage's flush included).
+async fn stop_signal(bound: std::time::Duration) {
+    edgeio::shutdown::signal().await;
+    edgeio::shutdown::exit_after(bound);
 }
 
 /// `edgeio token`: one line on stdout, the token, signed with the key the

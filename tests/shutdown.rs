@@ -203,3 +203,48 @@ async fn a_connection_still_busy_after_the_drain_timeout_is_cut() {
     assert!(dropped.load(Ordering::SeqCst), "the request was dropped");
     expect_eof(&mut conn).await;
 }
+
+/// While connections drain, the listener goes on answering: a handshake on
+/// a new connection is answered `503 Server shutting down` (not a refused
+/// connection), until the last connection is gone and `serve_with` returns.
+#[tokio::test(flavor = "multi_thread")]
+async fn during_the_drain_the_listener_answers_handshakes_with_503() {
+    let (addr, stop, task) = start(Duration::from_secs(600), None).await;
+    // Half a request head: it holds the drain (the header timeout is long).
+    let mut held = common::connect(addr).await;
+    held.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+
+    let _ = stop.send(());
+    let handshake = "/socket.io/?EIO=4&transport=polling";
+    let refused = bounded("a 503", async {
+        loop {
+            // A connection accepted just before the drain began may be
+            // closed unanswered: try again.
+            let mut conn = common::connect(addr).await;
+            let head = common::request_bytes("GET", handshake, &[("Connection", "close")], b"");
+            conn.write_all(&head).await.expect("write");
+            let mut raw = Vec::new();
+            let _ = conn.read_to_end(&mut raw).await;
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            if text.starts_with("HTTP/1.1 503") {
+                return text;
+            }
+            assert!(
+                text.is_empty() || text.starts_with("HTTP/1.1 200"),
+                "{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(refused.contains("Server shutting down"), "{refused}");
+    assert!(!task.is_finished(), "the held connection holds the drain");
+
+    drop(held);
+    let drained = bounded("serve_with to return", task)
+        .await
+        .expect("serve_with");
+    assert_eq!(drained, Drained { aborted: 0 });
+}

@@ -55,8 +55,9 @@ pub struct NetArgs {
     )]
     pub max_header_bytes: usize,
 
-    /// Milliseconds open requests may take to finish at shutdown before
-    /// their connections are cut.
+    /// Milliseconds open connections may take to finish at shutdown, once
+    /// the sessions are closed, before they are cut (within
+    /// --shutdown-timeout).
     #[arg(
         long,
         env = "EDGEIO_DRAIN_TIMEOUT",
@@ -106,13 +107,15 @@ impl Cli {
                 "--max-header-bytes must be at least {MIN_HEADER_BYTES}"
             ));
         }
-        Ok(ServeConfig {
+        let config = ServeConfig {
             header_timeout: Duration::from_millis(net.header_timeout),
             body_timeout: Duration::from_millis(net.body_timeout),
             max_connections: net.max_connections,
             max_header_bytes: net.max_header_bytes,
             drain_timeout: Duration::from_millis(net.drain_timeout),
-        })
+            ..ServeConfig::default()
+        };
+        self.tls.apply(self.shutdown.apply(config)?)
     }
 
     /// The handshake rate limit these flags describe (`None`: off).

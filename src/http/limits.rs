@@ -1,7 +1,7 @@
 //! [`ServeConfig`]: the connection-level limits of the accept loop — how long
 //! a client may take to send a request's head and body, how many TCP
-//! connections may be open, how large a request head may be, and how long
-//! shutdown waits for open requests.
+//! connections may be open, how large a request head may be, how long
+//! shutdown waits for open requests — and whether connections speak TLS.
 
 use std::time::Duration;
 
@@ -31,9 +31,20 @@ pub struct ServeConfig {
     /// larger one is answered `431` and its connection closed. It also caps
     /// hyper's read buffer per connection (at least 8 KiB).
     pub max_header_bytes: usize,
-    /// How long open requests may take to finish once shutdown starts;
-    /// connections still open after it are cut.
+    /// How long open connections may take to finish once the sessions are
+    /// closed at shutdown; connections still open after it are cut.
     pub drain_timeout: Duration,
+    /// How long to go on serving once shutdown starts, before the sessions
+    /// are closed: new handshakes are refused with `503` meanwhile (and a
+    /// readiness probe reading [`Engine::is_draining`] fails), so that a
+    /// load balancer stops sending clients here first. Zero by default.
+    ///
+    /// [`Engine::is_draining`]: crate::engine::Engine::is_draining
+    pub shutdown_delay: Duration,
+    /// Serve HTTPS (and WSS) with this certificate instead of plain HTTP;
+    /// the TLS handshake must be done within `header_timeout`.
+    #[cfg(feature = "tls")]
+    pub tls: Option<super::tls::TlsCerts>,
 }
 
 impl Default for ServeConfig {
@@ -44,6 +55,9 @@ impl Default for ServeConfig {
             max_connections: 10_000,
             max_header_bytes: 16 * 1024,
             drain_timeout: Duration::from_secs(5),
+            shutdown_delay: Duration::ZERO,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }

@@ -1,19 +1,25 @@
 //! The HTTP edge: the hyper service that mounts the engine at its path, and
 //! the accept loop that serves it within connection-level limits (timeouts,
-//! a cap on open connections, backoff on accept errors) with graceful
+//! a cap on open connections, backoff on accept errors, TLS) with graceful
 //! shutdown.
 
+mod accept;
 mod backoff;
 mod body;
 mod conn_cap;
+mod connection;
 pub mod edge_layer;
 pub mod fallback;
 pub mod limits;
 pub mod serve;
 pub mod service;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use edge_layer::{layer, EdgeLayer, EdgeLayerFuture, EdgeLayerService, PeerAddr, PeerAddrFn};
 pub use fallback::{HttpFuture, HttpHandler};
 pub use limits::ServeConfig;
 pub use serve::{serve, serve_with, serve_with_fallback, Drained};
 pub use service::EdgeService;
+#[cfg(feature = "tls")]
+pub use tls::{TlsCerts, TlsError};

@@ -1,21 +1,25 @@
-//! The accept loop: one hyper HTTP/1.1 connection task per client, within
-//! the connection-level limits of a [`ServeConfig`], drained gracefully when
-//! the shutdown signal fires — and cut when the drain takes too long.
+//! The accept loop: one connection task per client (TLS first when the
+//! [`ServeConfig`] has a certificate), within the connection-level limits,
+//! drained gracefully when the shutdown signal fires — and cut when the
+//! drain takes too long.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
+use tokio::time::Instant;
 
-use super::backoff::AcceptBackoff;
-use super::conn_cap::{warn_if_over_fd_limit, ConnCap};
+use super::accept::Accepting;
+use super::conn_cap::warn_if_over_fd_limit;
+use super::connection::Connections;
 use super::fallback::HttpHandler;
 use super::limits::ServeConfig;
-use super::service::EdgeService;
 use crate::engine::{DisconnectReason, Engine};
+
+/// How often the drain looks whether the last connection (a WebSocket's,
+/// which hyper no longer tracks) is gone.
+const DRAIN_CHECK: Duration = Duration::from_millis(50);
 
 /// How a [`serve_with`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,15 +47,25 @@ pub async fn serve_with_fallback(
     let _ = serve_with(listener, engine, fallback, ServeConfig::default(), shutdown).await;
 }
 
-/// [`serve_with_fallback`] within the limits of `config`.
+/// [`serve_with_fallback`] within the limits of `config`, over TLS when it
+/// has a certificate.
 ///
-/// The shutdown story is mini-redis's: a token cancelled to tell every
-/// connection task to finish (an idle keep-alive connection closes at once,
-/// one with a request in flight after answering it), then a wait for them
-/// all, bounded by [`ServeConfig::drain_timeout`]; the tasks still running
-/// after it are aborted, which closes their connections, so that no
-/// connection outlives `serve`. WebSocket sessions are closed with the
-/// engine's sessions.
+/// The shutdown, once `shutdown` resolves:
+/// 1. the engine starts draining ([`Engine::begin_drain`]): every new
+///    handshake is answered `503`, open sessions go on, for
+///    [`ServeConfig::shutdown_delay`] (zero by default);
+/// 2. every session is closed with "server shutting down": a pending
+///    long-poll is answered with the close packet, a WebSocket gets a close
+///    frame — no Socket.IO DISCONNECT, as socket.io's `io.close()`, so
+///    clients see "transport close" and reconnect (to another node, since
+///    this one refuses them);
+/// 3. every connection is told to finish (mini-redis's cancellation token:
+///    an idle keep-alive connection closes at once, one with a request in
+///    flight after answering it), while the listener keeps answering, one
+///    request per new connection (so that a probe sees the drain), until
+///    every connection is gone, WebSockets included — or
+///    [`ServeConfig::drain_timeout`] has passed, and the connection tasks
+///    still running are aborted, which closes their connections.
 pub async fn serve_with(
     listener: TcpListener,
     engine: Engine,
@@ -59,82 +73,70 @@ pub async fn serve_with(
     config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Drained {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_timeout)
-        .max_header_size(config.max_header_bytes)
-        .max_buf_size(config.read_buffer());
     warn_if_over_fd_limit(config.max_connections);
-    let mut cap = ConnCap::new(config.max_connections);
-    let mut backoff = AcceptBackoff::default();
-    let stop = CancellationToken::new();
-    let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            // Reaps ended connections, so the set holds the open ones.
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-            _ = &mut shutdown => break,
-        };
-        let (stream, addr) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                // Out of file descriptors and the like: wait, keep serving.
-                let wait = backoff.failed(&e);
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => continue,
-                    _ = &mut shutdown => break,
-                }
-            }
-        };
-        backoff.succeeded();
-        let _ = stream.set_nodelay(true);
-        let Some(stream) = cap.admit(stream) else {
-            continue;
-        };
-        let service = EdgeService::new(engine.clone(), Some(addr))
-            .with_fallback(fallback.clone())
-            .with_body_timeout(config.body_timeout);
-        let conn = http
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades();
-        let stop = stop.clone();
-        connections.spawn(async move {
-            tokio::pin!(conn);
-            let result = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = stop.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, %addr, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
+    let mut accepting = Accepting::new(listener, config.max_connections);
+    let mut connections = Connections::new(engine.clone(), fallback, &config);
+    serve_until(&mut accepting, &mut connections, shutdown).await;
+
+    engine.begin_drain();
     tracing::info!(
         sessions = engine.session_count(),
-        connections = cap.open(),
-        "shutting down"
+        connections = accepting.open(),
+        delay = ?config.shutdown_delay,
+        "shutting down: new sessions are refused"
+    );
+    let delay = tokio::time::sleep(config.shutdown_delay);
+    serve_until(&mut accepting, &mut connections, delay).await;
+
+    tracing::info!(
+        sessions = engine.session_count(),
+        "closing the sessions and draining the connections"
     );
     engine.close_all(DisconnectReason::ServerShuttingDown);
-    stop.cancel();
-    drain(connections, config.drain_timeout).await
+    connections.stop.cancel();
+    let deadline = Instant::now() + config.drain_timeout;
+    drain(&mut accepting, &mut connections, deadline).await
 }
 
-/// Waits for every connection task, at most `timeout`; then aborts those
-/// still running and waits for them to be gone.
-async fn drain(mut connections: JoinSet<()>, timeout: std::time::Duration) -> Drained {
-    let all_done = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(timeout, all_done).await.is_ok() {
-        return Drained { aborted: 0 };
+/// Accepts and serves connections until `until` resolves.
+async fn serve_until(
+    accepting: &mut Accepting,
+    connections: &mut Connections,
+    until: impl Future<Output = ()>,
+) {
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            (stream, addr) = accepting.next() => connections.spawn(stream, addr),
+            // Reaps ended connections, so the set holds the open ones.
+            Some(_) = connections.tasks.join_next(), if !connections.tasks.is_empty() => {}
+            _ = &mut until => return,
+        }
     }
-    connections.abort_all();
+}
+
+/// Goes on answering until every connection is closed, or `deadline`; then
+/// aborts the connection tasks still running and waits for them to be gone.
+async fn drain(
+    accepting: &mut Accepting,
+    connections: &mut Connections,
+    deadline: Instant,
+) -> Drained {
+    let mut check = tokio::time::interval(DRAIN_CHECK);
+    loop {
+        if connections.tasks.is_empty() && accepting.open() == 0 {
+            return Drained { aborted: 0 };
+        }
+        tokio::select! {
+            (stream, addr) = accepting.next() => connections.spawn(stream, addr),
+            Some(_) = connections.tasks.join_next(), if !connections.tasks.is_empty() => {}
+            _ = check.tick() => {}
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    connections.tasks.abort_all();
     let mut aborted = 0;
-    while let Some(ended) = connections.join_next().await {
+    while let Some(ended) = connections.tasks.join_next().await {
         if ended.is_err_and(|e| e.is_cancelled()) {
             aborted += 1;
         }

@@ -174,6 +174,41 @@ impl ChatBinary {
         }
     }
 
+    /// Sends signal `name` (`TERM`, `HUP`) to the server, without waiting.
+    pub fn signal(&self, name: &str) {
+        let pid = self
+            .child
+            .as_ref()
+            .expect("edgeio is running")
+            .id()
+            .to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status();
+        assert!(
+            sent.as_ref().is_ok_and(|s| s.success()),
+            "kill -{name} {pid} failed: {sent:?}"
+        );
+    }
+
+    /// Waits, at most `bound`, for the server to exit by itself; SIGKILL and
+    /// `Err` if it does not.
+    pub fn wait_exit(&mut self, bound: Duration) -> Result<std::process::ExitStatus, String> {
+        let mut child = self.child.take().ok_or("edgeio is not running")?;
+        let deadline = Instant::now() + bound;
+        loop {
+            if let Some(status) = child.try_wait().expect("poll edgeio") {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("edgeio did not exit within {bound:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts the server again on the same port and data directory (after
     /// [`Self::kill`] or [`Self::terminate`]).
     pub fn restart(&mut self, why: &str) -> Result<(), String> {

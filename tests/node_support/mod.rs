@@ -3,6 +3,8 @@
 //! and the check that Node and a pinned package are installed.
 #![allow(dead_code)]
 
+pub mod script;
+
 use std::path::Path;
 use std::process::{Child, Command};
 
