@@ -110,6 +110,11 @@ fn a_flag_beats_the_environment_which_beats_the_file() {
         line(&out, "ping-interval"),
         "ping-interval = 111  # from the config file"
     );
+    assert_eq!(
+        line(&out, "max-payload"),
+        "max-payload = 1000000",
+        "a built-in default says nothing"
+    );
     assert!(out.contains(&format!("# Config file: {path}")), "{out}");
     let env = [("EDGEIO_PING_INTERVAL", "222")];
     let out = config(&["--config", path], &env);
@@ -325,7 +330,10 @@ fn a_bad_file_stops_the_binary_before_it_opens_or_binds_anything() {
 #[test]
 fn secrets_are_never_printed() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let path = file(dir.path(), "jwt-secret = \"file-s3cr3t\"\n");
+    let path = file(
+        dir.path(),
+        "jwt-secret = \"file-s3cr3t\"\nping-interval = 111\n",
+    );
     let path = utf8(&path);
     for (args, envs, from) in [
         (vec!["--config", path], vec![], "from the config file"),
@@ -353,7 +361,12 @@ fn secrets_are_never_printed() {
     );
     let help = run(&["--config", path, "--help"], &[]);
     assert!(help.status.success());
-    assert!(!String::from_utf8_lossy(&help.stdout).contains("s3cr3t"));
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(!help.contains("s3cr3t"), "{help}");
+    assert!(
+        help.contains("[default: 111]"),
+        "--help shows the file's other values: {help}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod show;
 
 pub use load::{load, Loaded, CONFIG_ENV};
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use clap::{Arg, Command, Id};
@@ -65,7 +66,7 @@ pub enum ConfigError {
 }
 
 /// A config file's values, checked, by flag.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConfigFile {
     /// Where it was read from.
     pub path: PathBuf,
@@ -129,6 +130,17 @@ impl ConfigFile {
     /// Whether the file sets the flag `id`.
     pub fn sets(&self, id: &Id) -> bool {
         self.values.iter().any(|(set, _)| set == id)
+    }
+}
+
+/// The file and the flags it sets, not their values: one may be a secret.
+impl fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<&str> = self.values.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("ConfigFile")
+            .field("path", &self.path)
+            .field("sets", &keys)
+            .finish()
     }
 }
 

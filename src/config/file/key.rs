@@ -3,7 +3,7 @@
 //! and the type its value parser makes), so that a flag added to [`Cli`]
 //! is a key with no further code.
 //!
-//! [`Cli`]: super::Cli
+//! [`Cli`]: crate::config::Cli
 
 use std::any::TypeId;
 
@@ -139,6 +139,40 @@ mod tests {
             "flattened flags are keys too: {}",
             keys(&cmd).count()
         );
+    }
+
+    #[test]
+    fn the_kind_follows_the_type_the_parser_makes() {
+        let of = |arg: Arg| Kind::of(&arg.long("x"));
+        let arg = || Arg::new("x");
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(f64))),
+            Kind::Float
+        );
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(f32))),
+            Kind::Float
+        );
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(i32))),
+            Kind::Integer
+        );
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(u16))),
+            Kind::Integer
+        );
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(bool))),
+            Kind::Bool
+        );
+        assert_eq!(of(arg().action(ArgAction::SetFalse)), Kind::Switch);
+        assert_eq!(
+            of(arg().value_parser(clap::value_parser!(String))),
+            Kind::Text
+        );
+        assert!(is_list(&arg().action(ArgAction::Append)), "repeatable");
+        assert!(is_list(&arg().value_delimiter(',')), "comma-separated");
+        assert!(!is_list(&arg().action(ArgAction::Set)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the file > the built-in defaults, for every flag there is.
 
 use std::ffi::OsString;
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -16,7 +17,6 @@ use crate::config::Cli;
 pub const CONFIG_ENV: &str = "EDGEIO_CONFIG";
 
 /// The settings, and where each came from.
-#[derive(Debug)]
 pub struct Loaded {
     /// The settings.
     pub cli: Cli,
@@ -26,6 +26,17 @@ pub struct Loaded {
     pub(super) command: clap::Command,
     /// The config file, if one was given.
     pub(super) file: Option<ConfigFile>,
+}
+
+/// The settings (whose `Debug` hides the secrets) and the file, not clap's
+/// raw values, which do not.
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("cli", &self.cli)
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The settings from `args` (the program's name first), the process's
@@ -151,6 +162,19 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_secret() {
+        let file = write("jwt-secret = \"s3cr3t\"");
+        let path = file.path().to_str().expect("UTF-8");
+        let loaded = load(["edgeio", "--config", path]).expect("valid");
+        assert_eq!(loaded.cli.jwt.jwt_secret.as_deref(), Some("s3cr3t"));
+        let debug = format!("{loaded:?}");
+        assert!(
+            !debug.contains("s3cr3t") && debug.contains("jwt_secret"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn a_bad_file_is_refused_with_its_key() {
         let cases = [
             ("nope = 1", "\"nope\": unknown key"),
@@ -191,6 +215,17 @@ mod tests {
                 "{text:?}: {err}"
             );
         }
+        let file = write("store = \"redis\"");
+        let path = file.path().to_str().expect("UTF-8");
+        let err = load(["edgeio", "--config", path]).expect_err("redis");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "config file {path}: key \"store\": invalid value 'redis' for \
+                 '--store <STORE>' [possible values: sled, memory]"
+            ),
+            "clap's message on one line, without its --help hint"
+        );
         let err = load(["edgeio", "--config", "/no/such/edgeio.toml"]).expect_err("missing");
         assert!(
             err.to_string()
