@@ -1,8 +1,10 @@
-//! The binary's settings: every flag also an `EDGEIO_*` environment variable;
-//! `PORT` is honoured when no listen address is given.
+//! The binary's settings: every flag also an `EDGEIO_*` variable and a key of
+//! the `--config` file ([`load`]); `PORT` is honoured when no address is given.
 
 mod buffers;
 mod chat;
+mod command;
+mod file;
 mod jwt;
 mod net;
 mod recovery;
@@ -12,7 +14,9 @@ mod tls;
 
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
-pub use jwt::{Command, JwtArgs, TokenArgs};
+pub use command::Command;
+pub use file::{load, ConfigArgs, ConfigError, ConfigFile, Loaded, CONFIG_ENV};
+pub use jwt::{JwtArgs, TokenArgs};
 pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
 pub use shutdown::ShutdownArgs;
@@ -212,6 +216,10 @@ pub struct Cli {
     /// How a stop goes.
     #[command(flatten)]
     pub shutdown: ShutdownArgs,
+
+    /// The config file.
+    #[command(flatten)]
+    pub config_file: ConfigArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]

@@ -5,14 +5,13 @@
 use anyhow::{anyhow, Context};
 use std::io::IsTerminal;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use std::sync::Arc;
 
 use edgeio::apps::chat::auth::Authenticator;
 use edgeio::apps::chat::Verifier;
-use edgeio::config::{Cli, Command, TokenArgs};
+use edgeio::config::{Cli, Command, ConfigError, TokenArgs};
 use edgeio::server::{IoConfig, ServerStorage};
 
 /// The binary's allocator: jemalloc with its background threads on (the
@@ -27,7 +26,22 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    // The flags, variables and config file, all checked before anything is
+    // opened or bound.
+    let loaded = match edgeio::config::load(std::env::args_os()) {
+        Ok(loaded) => loaded,
+        Err(ConfigError::Cli(e)) => e.exit(),
+        Err(e) => {
+            // As clap reports a bad flag: one line, exit status 2.
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(Command::Config) = &loaded.cli.command {
+        print!("{}", loaded.effective_toml());
+        return Ok(());
+    }
+    let cli = loaded.cli;
     init_tracing(&cli.log_format);
     if let Some(Command::Token(args)) = &cli.command {
         return print_token(&cli, args);

@@ -1,5 +1,5 @@
 //! The chat service's token flags (`--jwt-*`) and the `edgeio token`
-//! subcommand. The flags are global, so that they (and `--data-dir`) may
+//! subcommand's. The flags are global, so that they (and `--data-dir`) may
 //! also follow the subcommand: `edgeio token --user alice --data-dir DIR`.
 
 use std::fmt;
@@ -21,6 +21,7 @@ pub struct JwtArgs {
         env = "EDGEIO_JWT_SECRET",
         value_name = "SECRET",
         global = true,
+        // The mark of a secret: `--help` hides it, `edgeio config` masks it.
         hide_env_values = true
     )]
     pub jwt_secret: Option<String>,
@@ -64,14 +65,6 @@ impl fmt::Debug for JwtArgs {
     }
 }
 
-/// What `edgeio` does instead of serving.
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum Command {
-    /// Print a chat token for a user, signed with the key the server uses
-    /// (the --jwt-* flags, or the secret in --data-dir, made if absent).
-    Token(TokenArgs),
-}
-
 /// `edgeio token --user ID [--ttl 1h]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenArgs {
@@ -110,6 +103,8 @@ impl Cli {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    use crate::config::Command;
 
     #[test]
     fn jwt_flags_build_the_auth_config() {
