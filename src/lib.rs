@@ -7,6 +7,7 @@
 //! - [`engine`]: layer 1, Engine.IO v4 (packets, sessions, polling and
 //!   WebSocket transports, heartbeat, limits, CORS).
 //! - [`http`]: the hyper service and the accept loop with graceful shutdown.
+//! - [`metrics`]: layer 0, the Prometheus metrics every layer records.
 //! - [`apps`]: applications built on the public API (`--app`).
 //! - [`config`], [`shutdown`]: the binary's flags and stop signal.
 //!
@@ -17,6 +18,7 @@ pub mod apps;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod protocol;
 pub mod server;
 pub mod shutdown;
