@@ -4,6 +4,7 @@
 mod buffers;
 mod chat;
 mod jwt;
+mod metrics;
 mod net;
 mod recovery;
 mod sio;
@@ -11,6 +12,7 @@ mod sio;
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use jwt::{Command, JwtArgs, TokenArgs};
+pub use metrics::MetricsArgs;
 pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
 pub use sio::SioArgs;
@@ -200,6 +202,10 @@ pub struct Cli {
     /// The connection-level timeouts and caps.
     #[command(flatten)]
     pub net: NetArgs,
+
+    /// Where /health, /ready and /metrics are served.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]
