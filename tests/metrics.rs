@@ -2,9 +2,9 @@
 //! names, labels and values the traffic caused — sessions by transport and
 //! an upgrade, packets and bytes in and out, a broadcast and its
 //! deliveries, volatile drops, refused handshakes, an oversized POST, a
-//! parse error, disconnects by reason, a panicking handler, recovery hits
-//! and misses. Pings are pushed past the test (60 s) so that the counts are
-//! exact; each wait is bounded.
+//! parse error, disconnects by reason, a panicking handler and a refusing
+//! middleware, recovery hits and misses. Pings are pushed past the test
+//! (60 s) so that the counts are exact; each wait is bounded.
 
 mod common;
 mod metrics_support;
@@ -81,6 +81,10 @@ async fn traffic_shows_in_the_scrape_with_the_values_it_caused() {
     let io = Io::new(io_config(&metrics));
     io.main().on_connection(|socket| {
         socket.on("boom", |_, _| panic!("a handler that fails"));
+        socket.use_middleware(|_, event| match event.name.as_str() {
+            "forbidden" => Err("refused".to_owned()),
+            _ => Ok(()),
+        });
     });
     let server = serve(&io, &metrics, engine_config()).await;
     let addr = server.addr;
@@ -140,6 +144,9 @@ async fn traffic_shows_in_the_scrape_with_the_values_it_caused() {
     send(&mut b, r#"42["boom"]"#).await;
     let panics = "edgeio_handler_errors_total{kind=\"panic\"}";
     scrape_until(addr, panics, 1.0).await;
+    send(&mut b, r#"42["forbidden"]"#).await;
+    let s = scrape_until(addr, "edgeio_handler_errors_total{kind=\"error\"}", 1.0).await;
+    assert_eq!(s.get(panics), 1.0);
     send(&mut b, "9garbage").await;
     let closes = reason("edgeio_session_closes_total", "parse error");
     let s = scrape_until(addr, &closes, 1.0).await;
