@@ -1,4 +1,4 @@
-//! [`NamespaceGauge`]: connected sockets per namespace, with a cap on the
+//! `NamespaceGauge`: connected sockets per namespace, with a cap on the
 //! label values so that clients joining ever new dynamic namespaces cannot
 //! grow the scrape (or the registry) without bound.
 
