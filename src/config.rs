@@ -6,6 +6,7 @@ mod chat;
 mod command;
 mod file;
 mod jwt;
+mod metrics;
 mod net;
 mod recovery;
 mod shutdown;
@@ -17,6 +18,7 @@ pub use chat::ChatArgs;
 pub use command::Command;
 pub use file::{load, ConfigArgs, ConfigError, ConfigFile, Loaded, CONFIG_ENV};
 pub use jwt::{JwtArgs, TokenArgs};
+pub use metrics::MetricsArgs;
 pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
 pub use shutdown::ShutdownArgs;
@@ -220,6 +222,10 @@ pub struct Cli {
     /// The config file.
     #[command(flatten)]
     pub config_file: ConfigArgs,
+
+    /// Where /health, /ready and /metrics are served.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]

@@ -61,6 +61,8 @@
 //!
 //! # Layout
 //! Layers depend downward only:
+//! - [`metrics`]: the Prometheus metrics every layer records (below the
+//!   engine).
 //! - [`engine`]: Engine.IO v4 (packets, sessions, polling and WebSocket
 //!   transports, heartbeat, limits, CORS). Engine types live only here.
 //! - [`protocol`]: the Socket.IO packet codec.
@@ -81,6 +83,7 @@ pub mod apps;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod protocol;
 pub mod reload;
 pub mod server;

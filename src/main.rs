@@ -12,6 +12,9 @@ use std::sync::Arc;
 use edgeio::apps::chat::auth::Authenticator;
 use edgeio::apps::chat::Verifier;
 use edgeio::config::{Cli, Command, ConfigError, TokenArgs};
+use edgeio::engine::EngineConfig;
+use edgeio::http::OpsHandler;
+use edgeio::metrics::Metrics;
 use edgeio::server::{IoConfig, ServerStorage};
 
 /// The binary's allocator: jemalloc with its background threads on (the
@@ -50,11 +53,18 @@ async fn main() -> anyhow::Result<()> {
     let addr = cli
         .listen_addr(std::env::var("PORT").ok().as_deref())
         .map_err(|e| anyhow!(e))?;
-    let config = cli.engine_config().map_err(|e| anyhow!(e))?;
+    // One set of metrics, recorded by every layer and the storage.
+    let metrics = Metrics::new();
+    let config = EngineConfig {
+        metrics: metrics.clone(),
+        ..cli.engine_config().map_err(|e| anyhow!(e))?
+    };
     let serve_config = cli.serve_config().map_err(|e| anyhow!(e))?;
     let factory = edgeio_storage::open(cli.storage_config())
         .await
         .context("cannot open the storage")?;
+    let observed = metrics.clone();
+    factory.observe_flushes(Arc::new(move |took| observed.observe_storage_flush(took)));
     let storage = ServerStorage::open(factory.clone())
         .await
         .context("cannot read the server's state from the storage")?;
@@ -67,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let io_config = IoConfig {
         storage: Some(storage),
+        metrics: metrics.clone(),
         ..cli.io_config()
     };
     let verifier: Option<Arc<dyn Verifier>> = if cli.app == "chat" {
@@ -93,6 +104,31 @@ async fn main() -> anyhow::Result<()> {
     #[cfg(not(feature = "tls"))]
     let tls_on = false;
 
+    let ops = cli.ops_config();
+    let usable = factory.clone();
+    let ops_handler = OpsHandler::new(engine.clone()).with_storage_check(Arc::new(move || {
+        usable.raw_map(edgeio_storage::factory::SESSIONS).is_ok()
+    }));
+    let fallback = if ops.main_port_serves_health() {
+        let metrics = ops.main_port_serves_metrics().then(|| metrics.clone());
+        let main_port = ops_handler.clone().with_metrics(metrics);
+        main_port.with_inner(app.http).into_fallback()
+    } else {
+        app.http
+    };
+    if let Some(ops_addr) = ops.metrics_listen {
+        let listener = listen(ops_addr).with_context(|| format!("cannot listen on {ops_addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+        let handler = Arc::new(ops_handler.with_metrics(Some(metrics)));
+        // Serves until the process ends, so that /ready answers 503 while
+        // the main port drains.
+        tokio::spawn(edgeio::http::serve_ops(
+            listener,
+            handler,
+            std::future::pending(),
+        ));
+    }
+
     // SIGHUP is caught before the port opens (its default ends the process).
     let hangups = edgeio::reload::on_hangup(edgeio::reload::tls_reloader(&serve_config))
         .context("cannot listen for SIGHUP")?;
@@ -108,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
     let drained = edgeio::http::serve_with(
         listener,
         engine,
-        app.http,
+        fallback,
         serve_config,
         stop_signal(cli.shutdown.timeout()),
     )

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::cors::CorsConfig;
 use super::ratelimit::HandshakeRate;
 use super::session::Handshake;
+use crate::metrics::{Metrics, Transport};
 
 /// A hook that may refuse a handshake: `Err(message)` answers 403 with
 /// Engine.IO code 4 (`Forbidden`) and that message.
@@ -35,6 +36,15 @@ impl TransportKind {
             "polling" => Some(TransportKind::Polling),
             "websocket" => Some(TransportKind::WebSocket),
             _ => None,
+        }
+    }
+}
+
+impl From<TransportKind> for Transport {
+    fn from(kind: TransportKind) -> Self {
+        match kind {
+            TransportKind::Polling => Transport::Polling,
+            TransportKind::WebSocket => Transport::WebSocket,
         }
     }
 }
@@ -127,6 +137,9 @@ pub struct EngineConfig {
     /// Handshakes allowed per client address, when set (off by default);
     /// one over it is answered `429` (see [`super::ratelimit`]).
     pub handshake_rate: Option<HandshakeRate>,
+    /// Where the engine records its metrics (a fresh, unscraped set by
+    /// default); give the Socket.IO layer the same handle.
+    pub metrics: Metrics,
 }
 
 impl Default for EngineConfig {
@@ -147,6 +160,7 @@ impl Default for EngineConfig {
             cookie: None,
             allow_request: None,
             handshake_rate: None,
+            metrics: Metrics::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use super::config::{EngineConfig, TransportKind};
 use super::error::{DisconnectReason, ErrorCode, RequestError};
 use super::handler::EngineHandler;
 use super::heartbeat;
-use super::query::EngineQuery;
+use super::query::{self, EngineQuery};
 use super::ratelimit::HandshakeLimiter;
 use super::response;
 use super::session::{Handshake, Session};
@@ -24,6 +24,7 @@ use super::upgrades::{self, HostUpgrades};
 
 /// The sessions map keeps at least this capacity when it shrinks.
 const MIN_SESSIONS_CAPACITY: usize = 64;
+use crate::metrics::Refusal;
 
 /// What every session of an engine shares.
 pub(crate) struct EngineShared {
@@ -205,8 +206,22 @@ impl Engine {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let query = EngineQuery::parse(req.uri().query())?;
+        let refused = |reason: Refusal| {
+            self.shared
+                .config
+                .metrics
+                .engine()
+                .handshake_refused(reason)
+        };
+        let query = EngineQuery::parse(req.uri().query()).inspect_err(|_| {
+            if query::param(req.uri().query(), "sid").is_none() {
+                refused(Refusal::BadRequest);
+            }
+        })?;
         if !self.shared.config.allows(query.transport) {
+            if query.sid.is_none() {
+                refused(Refusal::BadRequest);
+            }
             return Err(RequestError::code(ErrorCode::UnknownTransport));
         }
         let is_upgrade = websocket::is_upgrade_request(&req);
@@ -218,21 +233,35 @@ impl Engine {
         }
         match (query.sid, query.transport) {
             (None, kind) => {
+                let refuse = |reason: Refusal, error: RequestError| {
+                    refused(reason);
+                    Err(error)
+                };
                 if req.method() != Method::GET {
-                    return Err(RequestError::code(ErrorCode::BadHandshakeMethod));
+                    return refuse(
+                        Refusal::BadRequest,
+                        RequestError::code(ErrorCode::BadHandshakeMethod),
+                    );
                 }
                 if kind == TransportKind::WebSocket && !is_upgrade {
-                    return Err(RequestError::code(ErrorCode::BadRequest));
+                    return refuse(
+                        Refusal::BadRequest,
+                        RequestError::code(ErrorCode::BadRequest),
+                    );
                 }
                 if self.is_draining() {
-                    return Err(RequestError::shutting_down());
+                    return refuse(Refusal::Draining, RequestError::shutting_down());
                 }
-                self.shared.handshakes.admit(remote_addr)?;
+                if let Err(e) = self.shared.handshakes.admit(remote_addr) {
+                    return refuse(Refusal::RateLimit, e);
+                }
                 let handshake = Handshake::copied_from(req.uri(), req.headers(), remote_addr);
                 if self.session_count() >= self.shared.config.max_sessions {
-                    return Err(RequestError::too_many_sessions());
+                    return refuse(Refusal::TooManySessions, RequestError::too_many_sessions());
                 }
-                self.check_allowed(&handshake)?;
+                if let Err(e) = self.check_allowed(&handshake) {
+                    return refuse(Refusal::Forbidden, e);
+                }
                 let socket = self.open(handshake, kind);
                 let mut response = match kind {
                     TransportKind::Polling => polling::get(socket.clone()).await?,
@@ -279,6 +308,11 @@ impl Engine {
     /// handler told.
     fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Session> {
         let socket = Session::new(Sid::random(), handshake, kind, self.shared.clone());
+        self.shared
+            .config
+            .metrics
+            .engine()
+            .session_opened(kind.into());
         self.shared.insert(socket.clone());
         socket.queue_open(kind);
         let span = tracing::debug_span!("session", sid = %socket.id());

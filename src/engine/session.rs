@@ -23,6 +23,10 @@ use super::sid::Sid;
 use super::text::Text;
 
 pub use super::handshake::Handshake;
+use crate::metrics::{Dropped, Metrics, Transport};
+
+/// The value of `Session::counted` once the session is closed.
+const NOT_COUNTED: u8 = u8::MAX;
 
 /// One Engine.IO session.
 pub struct Session {
@@ -37,6 +41,10 @@ pub struct Session {
     pub(super) outbox: Outbox,
     /// The current transport (a `TransportKind` as u8).
     transport: AtomicU8,
+    /// The transport the session is counted under in the metrics'
+    /// `edgeio_sessions` gauge, or [`NOT_COUNTED`] once it closed: the
+    /// upgrade and the close each move it once, whichever comes first.
+    counted: AtomicU8,
     /// An upgrade to WebSocket is in progress.
     pub(super) upgrading: AtomicBool,
     /// Signalled when the session moves to WebSocket.
@@ -80,6 +88,7 @@ impl Session {
             engine,
             outbox,
             transport: AtomicU8::new(transport as u8),
+            counted: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
             upgraded: Notify::new(),
             release_poll: Notify::new(),
@@ -117,9 +126,23 @@ impl Session {
     pub(super) fn set_upgraded(&self) {
         self.transport
             .store(TransportKind::WebSocket as u8, Ordering::Release);
+        let moved = self.counted.compare_exchange(
+            TransportKind::Polling as u8,
+            TransportKind::WebSocket as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if moved.is_ok() {
+            self.metrics().engine().session_upgraded();
+        }
         self.upgraded.notify_waiters();
         // A GET still pending must give the queue up to the WebSocket.
         self.release_poll.notify_one();
+    }
+
+    /// Where the session's engine records its metrics.
+    pub(super) fn metrics(&self) -> &Metrics {
+        &self.engine.config.metrics
     }
 
     /// Attaches the layer above's state to the session; fails (giving the
@@ -161,6 +184,7 @@ impl Session {
             return Err(SendError::Closed);
         }
         if self.outbox.push(frame).is_err() {
+            self.metrics().engine().dropped(Dropped::SendBufferFull);
             self.close_with(DisconnectReason::SendBufferFull);
             return Err(SendError::QueueFull);
         }
@@ -175,7 +199,10 @@ impl Session {
         if self.is_closed() {
             return Err(SendError::Closed);
         }
-        self.outbox.push(frame).map_err(|_| SendError::QueueFull)
+        self.outbox.push(frame).map_err(|_| {
+            self.metrics().engine().dropped(Dropped::Volatile);
+            SendError::QueueFull
+        })
     }
 
     /// Queues a frame, waiting while the outgoing queue is full instead of
@@ -225,6 +252,17 @@ impl Session {
             return;
         }
         self.engine.remove(&self.id);
+        let counted = self.counted.swap(NOT_COUNTED, Ordering::AcqRel);
+        if counted != NOT_COUNTED {
+            let transport = if counted == TransportKind::WebSocket as u8 {
+                Transport::WebSocket
+            } else {
+                Transport::Polling
+            };
+            self.metrics()
+                .engine()
+                .session_closed(transport, reason.as_str());
+        }
         self.closed.cancel();
         tracing::debug!(sid = %self.id, %reason, "session closed");
         self.engine.handler.on_disconnect(self, reason);
@@ -251,7 +289,10 @@ impl Session {
             }
             Packet::Close => self.close_with(DisconnectReason::TransportClose),
             Packet::Noop | Packet::Upgrade => {}
-            Packet::Open(_) => self.close_with(DisconnectReason::ParseError),
+            Packet::Open(_) => {
+                self.metrics().engine().dropped(Dropped::ParseError);
+                self.close_with(DisconnectReason::ParseError)
+            }
         }
     }
 

@@ -176,6 +176,9 @@ impl BroadcastOperator {
         args: Vec<Value>,
         bins: Vec<Bytes>,
     ) -> Result<(), EmitError> {
+        if let Some(ns) = self.nss.first() {
+            ns.metrics().socketio().broadcast();
+        }
         let mut result = Ok(());
         for ns in &self.nss {
             let mut packet = Packet::event(ns.name(), name, args.clone(), bins.clone());

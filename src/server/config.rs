@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::adapter::AdapterFactory;
 use super::storage::ServerStorage;
+use crate::metrics::Metrics;
 use crate::protocol::Limits;
 
 /// Connection-state recovery: how long a disconnected socket's state and
@@ -87,6 +88,10 @@ pub struct IoConfig {
     /// Builds each namespace's adapter ([`AdapterFactory::local`] by
     /// default).
     pub adapter: AdapterFactory,
+    /// Where the Socket.IO layer records its metrics (a fresh, unscraped
+    /// set by default); give the engine the same handle
+    /// ([`crate::engine::EngineConfig::metrics`]).
+    pub metrics: Metrics,
 }
 
 impl Default for IoConfig {
@@ -103,6 +108,7 @@ impl Default for IoConfig {
             recovery: None,
             storage: None,
             adapter: AdapterFactory::default(),
+            metrics: Metrics::new(),
         }
     }
 }

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::error::DisconnectReason;
 use super::event::Event;
 use super::socket::Socket;
+use crate::metrics::HandlerError;
 
 pub(crate) type EventHandler = Arc<dyn Fn(&Arc<Socket>, Event) + Send + Sync>;
 pub(crate) type AnyHandler = Arc<dyn Fn(&Arc<Socket>, &str, &[Value]) + Send + Sync>;
@@ -72,6 +73,10 @@ pub(crate) fn guarded<R>(
     match std::panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => Some(r),
         Err(panic) => {
+            socket
+                .metrics()
+                .socketio()
+                .handler_error(HandlerError::Panic);
             tracing::error!(
                 sid = %socket.id(),
                 ns = socket.ns(),
@@ -95,7 +100,13 @@ impl Handlers {
             for m in middlewares {
                 match guarded(socket, "packet middleware", &name, || m(socket, &mut event)) {
                     Some(Ok(())) => {}
-                    Some(Err(e)) => return self.error(socket, &e),
+                    Some(Err(e)) => {
+                        socket
+                            .metrics()
+                            .socketio()
+                            .handler_error(HandlerError::Error);
+                        return self.error(socket, &e);
+                    }
                     None => return,
                 }
             }

@@ -19,6 +19,7 @@ use super::handlers::panic_message;
 use super::namespace::{Namespace, NsInner, NsSetup};
 use super::storage::ServerStorage;
 use crate::engine::{self, EngineHandler, Message};
+use crate::metrics::{HandlerError, Metrics};
 
 type NamespaceMatcher = Arc<dyn Fn(&str, Option<&Value>) -> bool + Send + Sync>;
 
@@ -64,6 +65,7 @@ impl Io {
             storage: config.storage.clone().unwrap_or_else(ServerStorage::memory),
             adapter: config.adapter.clone(),
             ack_timeout: config.ack_timeout,
+            metrics: config.metrics.clone(),
         };
         let io = Self {
             inner: Arc::new(IoInner {
@@ -163,7 +165,7 @@ impl IoInner {
             .read()
             .ok()?
             .iter()
-            .find(|(matches, _)| matcher_says_yes(matches, name, auth))
+            .find(|(matches, _)| matcher_says_yes(matches, name, auth, &self.config.metrics))
             .map(|(_, parent)| parent.clone())?;
         let mut namespaces = self.namespaces.write().ok()?;
         let ns = namespaces
@@ -221,8 +223,14 @@ impl IoInner {
 
 /// Asks a dynamic namespace matcher (the application's code): one that
 /// panics says no.
-fn matcher_says_yes(matcher: &NamespaceMatcher, name: &str, auth: Option<&Value>) -> bool {
+fn matcher_says_yes(
+    matcher: &NamespaceMatcher,
+    name: &str,
+    auth: Option<&Value>,
+    metrics: &Metrics,
+) -> bool {
     std::panic::catch_unwind(AssertUnwindSafe(|| matcher(name, auth))).unwrap_or_else(|panic| {
+        metrics.socketio().handler_error(HandlerError::Panic);
         tracing::error!(
             ns = name,
             panic = panic_message(&*panic),

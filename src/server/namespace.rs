@@ -22,6 +22,7 @@ use super::handlers::panic_message;
 use super::recovery::RecoveryStore;
 use super::socket::{Sid, Socket};
 use super::storage::ServerStorage;
+use crate::metrics::{HandlerError, Metrics};
 
 type ConnectionHandler = Arc<dyn Fn(&Arc<Socket>) + Send + Sync>;
 type ServerSideHandler = Arc<dyn Fn(&[Value]) + Send + Sync>;
@@ -92,6 +93,8 @@ pub(crate) struct NsSetup {
     pub(crate) adapter: AdapterFactory,
     /// How long broadcasts wait for acknowledgements by default.
     pub(crate) ack_timeout: std::time::Duration,
+    /// Where the namespace's sockets record their metrics.
+    pub(crate) metrics: Metrics,
 }
 
 impl Namespace {
@@ -286,6 +289,7 @@ impl NsInner {
         match (handler, &self.parent) {
             (Some(h), _) => {
                 if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| h(args))) {
+                    self.metrics().socketio().handler_error(HandlerError::Panic);
                     tracing::error!(
                         ns = %self.name,
                         event = name,
@@ -309,14 +313,23 @@ impl NsInner {
 
     pub(crate) fn insert(&self, socket: Arc<Socket>) {
         if let Ok(mut s) = self.sockets.write() {
-            s.insert(socket.id().clone(), socket);
+            if s.insert(socket.id().clone(), socket).is_none() {
+                self.metrics().socketio().socket_joined(&self.name);
+            }
         }
     }
 
     pub(crate) fn remove(&self, sid: &Sid) {
         if let Ok(mut s) = self.sockets.write() {
-            s.remove(sid);
+            if s.remove(sid).is_some() {
+                self.metrics().socketio().socket_left(&self.name);
+            }
         }
+    }
+
+    /// Where the namespace records its metrics.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.setup.metrics
     }
 
     pub(crate) fn middlewares(&self) -> Vec<Middleware> {

@@ -62,6 +62,12 @@ pub trait StoreFactory: Send + Sync + 'static {
     /// True when what is flushed survives the process.
     fn is_durable(&self) -> bool;
 
+    /// Tells `observer` how long each durable flush takes from now on (for
+    /// a latency metric). Backends with nothing to flush never call it.
+    fn observe_flushes(&self, observer: crate::FlushObserver) {
+        let _ = observer;
+    }
+
     /// Flushes everything, stops background work, releases the data
     /// directory. Later calls fail with [`crate::StorageError::ShutDown`].
     async fn shutdown(&self) -> Result<()>;

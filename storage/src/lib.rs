@@ -29,7 +29,7 @@ pub mod open;
 pub mod sled;
 pub mod store;
 
-pub use self::sled::SledStoreFactory;
+pub use self::sled::{FlushObserver, SledStoreFactory};
 pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{

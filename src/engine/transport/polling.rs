@@ -22,6 +22,7 @@ use crate::engine::payload;
 use crate::engine::response;
 use crate::engine::session::Session;
 use crate::engine::text::Text;
+use crate::metrics::{Dropped, Transport};
 
 const PAYLOAD_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
 
@@ -85,7 +86,12 @@ pub async fn get(socket: Arc<Session>) -> Result<Response<Full<Bytes>>, RequestE
         });
     }
     armed.disarm();
-    Ok(response::ok(payload::encode(&frames), PAYLOAD_CONTENT_TYPE))
+    let body = payload::encode(&frames);
+    socket
+        .metrics()
+        .engine()
+        .sent(Transport::Polling, frames.len() as u64, body.len() as u64);
+    Ok(response::ok(body, PAYLOAD_CONTENT_TYPE))
 }
 
 /// How long a GET that arrives during an upgrade waits for the upgrade's
@@ -131,13 +137,18 @@ where
     }
     let _posting = Posting(&socket);
     let body = read_body(&socket, req).await?;
+    let metrics = socket.metrics().engine();
+    metrics.received(Transport::Polling, 0, body.len() as u64);
     let text = match Utf8Bytes::try_from(body) {
         Ok(t) => Text::new(t),
         Err(_) => return Err(parse_error(&socket)),
     };
     for packet in payload::decode(text) {
         match packet {
-            Ok(packet) => socket.on_packet(packet),
+            Ok(packet) => {
+                metrics.received(Transport::Polling, 1, 0);
+                socket.on_packet(packet)
+            }
             Err(_) => return Err(parse_error(&socket)),
         }
     }
@@ -153,6 +164,7 @@ where
 {
     let limit = socket.engine.config.max_payload;
     let too_large = || {
+        socket.metrics().engine().dropped(Dropped::PayloadTooLarge);
         socket.close_with(DisconnectReason::TransportError);
         RequestError::payload_too_large()
     };
@@ -206,6 +218,7 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 fn parse_error(socket: &Arc<Session>) -> RequestError {
+    socket.metrics().engine().dropped(Dropped::ParseError);
     socket.close_with(DisconnectReason::ParseError);
     RequestError::with_message(ErrorCode::BadRequest, "Invalid packet")
 }

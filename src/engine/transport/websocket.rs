@@ -24,6 +24,7 @@ use crate::engine::error::{DisconnectReason, ErrorCode, RequestError};
 use crate::engine::packet::{Frame, Packet};
 use crate::engine::session::Session;
 use crate::engine::text::Text;
+use crate::metrics::{Dropped, Transport};
 
 /// What a WebSocket runs over: the plain TCP stream when the connection came
 /// from our own accept loop, or hyper's upgraded connection otherwise.
@@ -211,6 +212,14 @@ async fn next_packet<S: WsIo>(ws: &mut WebSocketStream<S>) -> Result<Packet, &'s
     }
 }
 
+/// The bytes of a frame as the WebSocket carries it (its message's payload).
+fn frame_len(frame: &Frame) -> usize {
+    match frame {
+        Frame::Text(t) => t.len(),
+        Frame::Binary(b) => b.len(),
+    }
+}
+
 fn to_ws(frame: Frame) -> WsMessage {
     match frame {
         Frame::Text(t) => WsMessage::Text(t),
@@ -265,6 +274,11 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Session>) {
             _ = socket.outbox.ready() => {
                 reads_in_a_row = 0;
                 socket.outbox.take(&mut batch, MAX_BATCH);
+                let bytes: usize = batch.iter().map(frame_len).sum();
+                socket
+                    .metrics()
+                    .engine()
+                    .sent(Transport::WebSocket, batch.len() as u64, bytes as u64);
                 let write = async {
                     for f in batch.drain(..) {
                         sink.feed(to_ws(f)).await?;
@@ -294,6 +308,11 @@ async fn run<S: WsIo>(ws: WebSocketStream<S>, socket: Arc<Session>) {
     let mut rest = Vec::new();
     socket.outbox.take(&mut rest, usize::MAX);
     drop(writer);
+    let bytes: usize = rest.iter().map(frame_len).sum();
+    socket
+        .metrics()
+        .engine()
+        .sent(Transport::WebSocket, rest.len() as u64, bytes as u64);
     let farewell = async {
         for f in rest {
             sink.feed(to_ws(f)).await?;
@@ -308,18 +327,24 @@ fn on_ws_message(
     socket: &Arc<Session>,
     msg: Option<Result<WsMessage, WsError>>,
 ) -> Result<(), DisconnectReason> {
+    let metrics = socket.metrics().engine();
     match msg {
-        Some(Ok(WsMessage::Text(t))) => match Packet::decode_text(Text::new(t)) {
-            Ok(packet) => {
-                socket.on_packet(packet);
-                Ok(())
+        Some(Ok(WsMessage::Text(t))) => {
+            metrics.received(Transport::WebSocket, 1, t.len() as u64);
+            match Packet::decode_text(Text::new(t)) {
+                Ok(packet) => {
+                    socket.on_packet(packet);
+                    Ok(())
+                }
+                Err(e) => {
+                    tracing::debug!(sid = %socket.id(), error = %e, "invalid packet");
+                    metrics.dropped(Dropped::ParseError);
+                    Err(DisconnectReason::ParseError)
+                }
             }
-            Err(e) => {
-                tracing::debug!(sid = %socket.id(), error = %e, "invalid packet");
-                Err(DisconnectReason::ParseError)
-            }
-        },
+        }
         Some(Ok(WsMessage::Binary(b))) => {
+            metrics.received(Transport::WebSocket, 1, b.len() as u64);
             socket.on_packet(Packet::Binary(b));
             Ok(())
         }
@@ -327,6 +352,9 @@ fn on_ws_message(
         Some(Ok(WsMessage::Close(_))) | None => Err(DisconnectReason::TransportClose),
         Some(Err(e)) => {
             tracing::debug!(sid = %socket.id(), error = %e, "WebSocket read failed");
+            if matches!(e, WsError::Capacity(_)) {
+                metrics.dropped(Dropped::PayloadTooLarge);
+            }
             Err(read_error_reason(&e))
         }
     }

@@ -45,7 +45,9 @@ impl LocalNamespace<'_> {
         for sid in sids {
             if let Some(socket) = self.inner.socket(sid) {
                 socket.notify_outgoing(name, args);
-                let _ = socket.send_frames(frames, volatile);
+                if socket.send_frames(frames, volatile).is_ok() {
+                    self.inner.metrics().socketio().delivered();
+                }
             }
         }
     }

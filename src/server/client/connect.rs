@@ -75,7 +75,10 @@ impl Client {
             let _joining = joining;
             if let (Some(pid), Some(store)) = (pid, ns.recovery()) {
                 let offset = auth.get("offset").and_then(Value::as_str);
-                match store.restore(pid.as_str(), offset).await {
+                let restored = store.restore(pid.as_str(), offset).await;
+                let metrics = client.config().metrics.socketio();
+                metrics.recovery(matches!(restored, Ok(Some(_))));
+                match restored {
                     Ok(Some(restored)) => {
                         let identity = Some((restored.sid.clone(), pid));
                         let socket = Socket::new(ns.clone(), client.clone(), auth, identity);

@@ -119,6 +119,10 @@ impl Client {
 
     fn parse_error(&self, e: ProtocolError) {
         tracing::debug!(error = %e, "invalid Socket.IO packet");
+        self.config()
+            .metrics
+            .engine()
+            .dropped(crate::metrics::Dropped::ParseError);
         if let Some(engine) = self.engine() {
             engine.close_with(engine::DisconnectReason::ParseError);
         }

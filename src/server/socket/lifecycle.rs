@@ -195,6 +195,7 @@ impl Socket {
             return;
         }
         self.handlers.disconnected(self, reason);
+        self.metrics().socketio().disconnected(reason.as_str());
         self.left.store(true, Ordering::Release);
         if is_recoverable(reason) {
             self.save_session(true);

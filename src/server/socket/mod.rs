@@ -122,6 +122,11 @@ impl Socket {
         &self.id
     }
 
+    /// Where the socket records its metrics (its namespace's handle).
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        self.ns.metrics()
+    }
+
     /// The namespace's name.
     pub fn ns(&self) -> &str {
         self.ns.name()

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::Socket;
 use crate::engine::{self, Frame};
+use crate::metrics::Dropped;
 use crate::protocol::Packet;
 use crate::server::error::EmitError;
 
@@ -98,7 +99,11 @@ impl Socket {
                 // Checked again under the lock: the replay ends under it.
                 if replay.active.load(Ordering::Acquire) {
                     if backlog.len() >= replay.limit.load(Ordering::Relaxed) {
-                        if !volatile {
+                        let metrics = self.metrics().engine();
+                        if volatile {
+                            metrics.dropped(Dropped::Volatile);
+                        } else {
+                            metrics.dropped(Dropped::SendBufferFull);
                             engine.close_with(engine::DisconnectReason::SendBufferFull);
                         }
                         return Err(EmitError::QueueFull);

@@ -12,7 +12,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::oneshot;
 
@@ -20,6 +20,10 @@ use crate::error::{Result, StorageError};
 
 /// The blocking flush a [`GroupCommit`] shares (sled's `Db::flush`).
 pub type FlushFn = dyn Fn() -> Result<()> + Send + Sync;
+
+/// Told how long each flush took (for a latency histogram); set with
+/// [`GroupCommit::observe`].
+pub type FlushObserver = Arc<dyn Fn(std::time::Duration) + Send + Sync>;
 
 /// What one flush tells its waiters: `Err` holds the failure's message.
 type Outcome = std::result::Result<(), Arc<str>>;
@@ -32,6 +36,8 @@ pub struct GroupCommit {
     state: Mutex<State>,
     /// Flushes run so far (for tests and benches: the sharing shows here).
     flushes: AtomicU64,
+    /// Told the duration of every flush, when set.
+    observer: OnceLock<FlushObserver>,
 }
 
 /// The flusher's schedule, behind the mutex.
@@ -50,7 +56,14 @@ impl GroupCommit {
             flush: Box::new(flush),
             state: Mutex::default(),
             flushes: AtomicU64::new(0),
+            observer: OnceLock::new(),
         })
+    }
+
+    /// Tells `observer` how long each flush from now on takes (the first
+    /// observer set stays; later calls are ignored).
+    pub fn observe(&self, observer: FlushObserver) {
+        let _ = self.observer.set(observer);
     }
 
     /// Returns once a flush that started after this call has ended, with
@@ -107,7 +120,12 @@ impl GroupCommit {
                 }
                 std::mem::take(&mut state.next)
             };
-            let outcome: Outcome = match catch_unwind(AssertUnwindSafe(|| (self.flush)())) {
+            let started = std::time::Instant::now();
+            let flushed = catch_unwind(AssertUnwindSafe(|| (self.flush)()));
+            if let Some(observe) = self.observer.get() {
+                observe(started.elapsed());
+            }
+            let outcome: Outcome = match flushed {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "storage flush failed");
@@ -151,6 +169,24 @@ mod tests {
                 Ok(())
             }
         })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_observer_is_told_how_long_each_flush_took() {
+        let fail = Arc::new(AtomicBool::new(false));
+        let gc = slow_flush(20, fail.clone());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let told = seen.clone();
+        gc.observe(Arc::new(move |took| told.lock().expect("lock").push(took)));
+        gc.commit().await.expect("commits");
+        fail.store(true, Ordering::SeqCst);
+        assert!(gc.commit().await.is_err());
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 2, "failed flushes are timed too");
+        assert!(
+            seen.iter().all(|d| *d >= Duration::from_millis(20)),
+            "{seen:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,7 +32,7 @@ use crate::event::EventStore;
 use crate::factory::{shared_cache, StoreFactory};
 use crate::kv::RawMap;
 
-pub use group_commit::GroupCommit;
+pub use group_commit::{FlushObserver, GroupCommit};
 pub use lock::DirLock;
 pub use map::SledMap;
 
@@ -296,6 +296,10 @@ impl StoreFactory for SledStoreFactory {
 
     fn is_durable(&self) -> bool {
         true
+    }
+
+    fn observe_flushes(&self, observer: crate::FlushObserver) {
+        self.commit.observe(observer);
     }
 
     async fn shutdown(&self) -> Result<()> {
