@@ -83,6 +83,10 @@ fn sigterm_closes_the_sessions_refuses_handshakes_and_exits_zero() {
     let mut script = Script::start("drain.mjs", "drain-sessions", &["sessions", &url]);
     script.expect("READY", STEP);
     assert_eq!(get(server.addr, HANDSHAKE, None).0, 200, "before: served");
+    assert_eq!(
+        get(server.addr, "/ready", None),
+        (200, "ready\n".to_owned())
+    );
 
     // A connection that never finishes its request.
     let mut held = TcpStream::connect(server.addr).expect("connect");
@@ -101,6 +105,12 @@ fn sigterm_closes_the_sessions_refuses_handshakes_and_exits_zero() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(refused.contains("Server shutting down"), "{refused}");
+    // A load balancer sees the node leave at once, while its sessions go on.
+    assert_eq!(
+        get(server.addr, "/ready", None),
+        (503, "draining\n".to_owned())
+    );
+    assert_eq!(get(server.addr, "/health", None).0, 200);
 
     let mut reasons = std::collections::BTreeMap::new();
     let mut reconnecting = std::collections::BTreeSet::new();
