@@ -21,32 +21,12 @@
 import { readFileSync } from "node:fs";
 
 import { io, Manager } from "socket.io-client";
+import { connected, once, watchdog, WAIT_MS } from "./script.mjs";
 
 const OVERALL_MS = 60_000;
-const WAIT_MS = 20_000;
 
 const [mode, url, tokensFile] = process.argv.slice(2);
-function fail(message) {
-  console.error(`FAIL [${mode}]: ${message}`);
-  process.exit(1);
-}
-setTimeout(() => fail(`timed out after ${OVERALL_MS} ms`), OVERALL_MS).unref();
-process.on("unhandledRejection", (e) => fail(`unhandled rejection: ${e?.stack ?? e}`));
-
-/** Resolves when `socket` is connected (at once if it already is). */
-function connected(socket, what) {
-  return socket.connected ? Promise.resolve() : once(socket, "connect", what);
-}
-
-function once(emitter, event, what) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${what} within ${WAIT_MS} ms`)), WAIT_MS);
-    emitter.once(event, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
+const fail = watchdog(`[${mode}]`, OVERALL_MS);
 
 async function acked(socket, tag) {
   const [err, reply] = await new Promise((resolve) =>

@@ -22,34 +22,14 @@ import { createInterface } from "node:readline";
 import tls from "node:tls";
 
 import { io } from "socket.io-client";
+import { connected, once, watchdog, WAIT_MS } from "./script.mjs";
 
 const OVERALL_MS = 90_000;
-const WAIT_MS = 20_000;
 const [url, caFile] = process.argv.slice(2);
 const ca = readFileSync(caFile);
 const { hostname, port } = new URL(url);
 
-function fail(message) {
-  console.error(`FAIL: ${message}`);
-  process.exit(1);
-}
-setTimeout(() => fail(`timed out after ${OVERALL_MS} ms`), OVERALL_MS).unref();
-process.on("unhandledRejection", (e) => fail(`unhandled rejection: ${e?.stack ?? e}`));
-
-/** Resolves when `socket` is connected (at once if it already is). */
-function connected(socket, what) {
-  return socket.connected ? Promise.resolve() : once(socket, "connect", what);
-}
-
-function once(emitter, event, what) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${what} within ${WAIT_MS} ms`)), WAIT_MS);
-    emitter.once(event, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
+const fail = watchdog("", OVERALL_MS);
 
 function connect(tag, transports) {
   const socket = io(url, { ca, transports, forceNew: true, reconnection: false, timeout: WAIT_MS });
