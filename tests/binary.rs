@@ -100,6 +100,71 @@ fn help_documents_every_option() {
     }
 }
 
+/// The long flags `--help` lists (`--help` and `--version` aside).
+fn flags_in_help() -> std::collections::BTreeSet<String> {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run --help");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line =
+                line.split_once(", ").map_or(
+                    line,
+                    |(short, long)| {
+                        if short.len() == 2 {
+                            long
+                        } else {
+                            line
+                        }
+                    },
+                );
+            let flag = line.strip_prefix("--")?;
+            let name: String = flag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (!name.is_empty() && name != "help" && name != "version").then(|| format!("--{name}"))
+        })
+        .collect()
+}
+
+/// Every flag the binary has is a row of the README's flag table, and every
+/// row is a flag the binary has: the table cannot fall behind the code.
+#[test]
+fn the_readme_flag_table_is_the_binarys_flags() {
+    let readme = include_str!("../README.md");
+    let documented: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `--"))
+        .map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            format!("--{name}")
+        })
+        .collect();
+    let flags = flags_in_help();
+    assert!(
+        flags.len() > 40,
+        "too few flags read from --help: {flags:?}"
+    );
+    let undocumented: Vec<_> = flags.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&flags).collect();
+    assert!(
+        undocumented.is_empty(),
+        "flags missing from the README's table: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "README rows for flags the binary does not have: {unknown:?}"
+    );
+}
+
 #[test]
 fn bad_flags_are_refused_with_an_error() {
     let out = Command::new(BIN)
