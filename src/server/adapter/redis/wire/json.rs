@@ -78,3 +78,41 @@ pub fn to_json(value: &Value) -> Result<Json, WireError> {
         Value::Ext(..) => return Err(WireError::NotJson("extension")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_becomes_what_json_stringify_makes_of_a_buffer() {
+        let value = Value::Array(vec![Value::Binary(vec![1, 255]), Value::F64(f64::NAN)]);
+        let json = String::from_utf8(encode(&value).expect("encodes")).expect("utf-8");
+        assert_eq!(json, r#"[{"type":"Buffer","data":[1,255]},null]"#);
+    }
+
+    #[test]
+    fn values_json_cannot_carry_are_refused() {
+        let ext = Value::Ext(-1, vec![0; 4]);
+        assert_eq!(encode(&ext), Err(WireError::NotJson("extension")));
+        let keyed = Value::Map(vec![(Value::from(1), Value::Nil)]);
+        assert_eq!(
+            encode(&keyed),
+            Err(WireError::NotJson("non-string map key"))
+        );
+    }
+
+    #[test]
+    fn json_numbers_keep_their_kind_and_keys_their_order() {
+        let value = decode(br#"{"z":1,"a":-2,"m":1.5}"#).expect("decodes");
+        let expected = Value::Map(vec![
+            (Value::from("z"), Value::from(1)),
+            (Value::from("a"), Value::from(-2)),
+            (Value::from("m"), Value::F64(1.5)),
+        ]);
+        assert_eq!(value, expected);
+        assert_eq!(
+            encode(&value).expect("encodes"),
+            br#"{"z":1,"a":-2,"m":1.5}"#.to_vec()
+        );
+    }
+}
