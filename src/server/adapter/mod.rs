@@ -12,6 +12,7 @@
 mod cluster;
 mod handle;
 pub mod local;
+pub mod redis;
 pub mod rooms;
 
 use std::collections::HashSet;
