@@ -34,7 +34,8 @@ pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{
     EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
-    LocalEventStore, PublishMode, SubscriptionId,
+    LocalEventStore, PublishMode, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
+    SubscriptionId,
 };
 pub use factory::StoreFactory;
 pub use idempotency::{Claim, IdempotencyStore};
