@@ -42,5 +42,5 @@ pub use idempotency::{Claim, IdempotencyStore};
 pub use kv::RawMap;
 pub use map::Map;
 pub use memory::MemoryStoreFactory;
-pub use open::{open, Backend, StorageConfig};
+pub use open::{open, Backend, EventStoreConfig, StorageConfig, DEFAULT_STREAM_RETENTION};
 pub use store::Store;

@@ -199,3 +199,30 @@ async fn nodes_survive_redis_being_killed_and_resume_when_it_returns() {
         vec!["before", "after"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_connects_the_configured_redis_event_store() {
+    use edgeio_storage::{open, Backend, EventStoreConfig, StorageConfig};
+    let redis = RedisServer::start().await;
+    let storage = |events| StorageConfig {
+        backend: Backend::Memory,
+        node_id: Some("n1".into()),
+        events,
+    };
+    let streams = open(storage(EventStoreConfig::RedisStreams {
+        redis: config(redis.url()),
+        retention: 10,
+    }))
+    .await
+    .expect("opens");
+    assert_eq!(streams.event_store().store_type(), EventStoreType::Stream);
+    assert_eq!(streams.event_store().node_id(), "n1");
+    let pubsub = open(storage(EventStoreConfig::RedisPubSub(config(redis.url()))))
+        .await
+        .expect("opens");
+    assert_eq!(pubsub.event_store().store_type(), EventStoreType::PubSub);
+    let unreachable = config(format!("redis://127.0.0.1:{}/", server::free_port()));
+    assert!(open(storage(EventStoreConfig::RedisPubSub(unreachable)))
+        .await
+        .is_err());
+}

@@ -72,6 +72,20 @@ fn client(url: &str) -> Result<redis::Client, StorageError> {
         .map_err(|e| StorageError::Backend(format!("invalid Redis url {url:?}: {e}")))
 }
 
+/// The publishing connection: re-made by itself after a loss. Fails, within
+/// [`COMMAND_TIMEOUT`], when Redis cannot be reached now.
+async fn publisher(client: &redis::Client) -> Result<redis::aio::ConnectionManager, StorageError> {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(COMMAND_TIMEOUT)
+        .set_response_timeout(COMMAND_TIMEOUT)
+        .set_number_of_retries(2);
+    let connect = redis::aio::ConnectionManager::new_with_config(client.clone(), config);
+    tokio::time::timeout(COMMAND_TIMEOUT, connect)
+        .await
+        .map_err(|_| StorageError::Unavailable("redis: connect timed out".into()))?
+        .map_err(|e| unavailable("connect", &e))
+}
+
 /// A node's listeners, by subscription.
 #[derive(Default)]
 struct Subscribers {

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{
-    client, decode, encode, next_backoff, unavailable, RedisEventConfig, Subscribers,
+    client, decode, encode, next_backoff, publisher, unavailable, RedisEventConfig, Subscribers,
     COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
@@ -42,13 +42,7 @@ impl RedisPubSubEventStore {
         config: &RedisEventConfig,
     ) -> Result<Arc<Self>> {
         let client = client(&config.url)?;
-        let manager_config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(COMMAND_TIMEOUT)
-            .set_response_timeout(COMMAND_TIMEOUT)
-            .set_number_of_retries(2);
-        let publisher = ConnectionManager::new_with_config(client.clone(), manager_config)
-            .await
-            .map_err(|e| unavailable("connect", &e))?;
+        let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let subscribers = Arc::new(Subscribers::default());
         let (ready_tx, ready_rx) = oneshot::channel();
