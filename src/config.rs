@@ -4,6 +4,7 @@
 mod buffers;
 mod chat;
 mod command;
+mod events;
 mod file;
 mod jwt;
 mod metrics;
@@ -16,6 +17,7 @@ mod tls;
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use command::Command;
+pub use events::EventArgs;
 pub use file::{load, ConfigArgs, ConfigError, ConfigFile, Loaded, CONFIG_ENV};
 pub use jwt::{JwtArgs, TokenArgs};
 pub use metrics::MetricsArgs;
@@ -199,6 +201,10 @@ pub struct Cli {
     #[command(flatten)]
     pub sio: SioArgs,
 
+    /// Which event store carries events between nodes.
+    #[command(flatten)]
+    pub events: EventArgs,
+
     /// The chat service's token keys.
     #[command(flatten)]
     pub jwt: JwtArgs,
@@ -280,6 +286,7 @@ impl Cli {
         StorageConfig {
             backend,
             node_id: self.node_id.clone(),
+            events: self.events.event_store_config(),
         }
     }
 

@@ -34,12 +34,13 @@ pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{
     EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
-    LocalEventStore, PublishMode, SubscriptionId,
+    LocalEventStore, PublishMode, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
+    SubscriptionId,
 };
 pub use factory::StoreFactory;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use kv::RawMap;
 pub use map::Map;
 pub use memory::MemoryStoreFactory;
-pub use open::{open, Backend, StorageConfig};
+pub use open::{open, Backend, EventStoreConfig, StorageConfig, DEFAULT_STREAM_RETENTION};
 pub use store::Store;

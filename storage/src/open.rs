@@ -1,6 +1,7 @@
 //! Opening a backend from configuration: [`open`] picks the backend, settles
-//! this node's id, gives the factory a [`LocalEventStore`] for that id, and
-//! calls `init`.
+//! this node's id, connects the configured event store for that id (a
+//! [`LocalEventStore`] by default, or a Redis one: [`EventStoreConfig`]),
+//! gives it to the factory, and calls `init`.
 //!
 //! A node id is the configured one, else (sled) the id kept in the data
 //! directory's `node-id` file — generated once as a UUID v4 and written
@@ -14,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Result, StorageError};
-use crate::event::LocalEventStore;
+use crate::event::{
+    EventStore, LocalEventStore, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
+};
 use crate::factory::StoreFactory;
 use crate::memory::MemoryStoreFactory;
 use crate::sled::{DirLock, SledStoreFactory};
@@ -36,6 +39,30 @@ pub enum Backend {
     },
 }
 
+/// Which event store carries events between nodes (independent of the
+/// backend).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum EventStoreConfig {
+    /// In this process only: a single node.
+    #[default]
+    Local,
+    /// Redis pub/sub: lowest latency; a node cut off from Redis misses what
+    /// is published meanwhile.
+    RedisPubSub(RedisEventConfig),
+    /// A Redis Stream: a node cut off from Redis reads what it missed once
+    /// back, within `retention`.
+    RedisStreams {
+        /// Where and under which prefix.
+        redis: RedisEventConfig,
+        /// About how many events the stream keeps (`XADD MAXLEN ~`).
+        retention: u64,
+    },
+}
+
+/// The default stream retention: enough for a node to catch up after a
+/// short loss of Redis, small enough (a few MB) for a 512 MB box.
+pub const DEFAULT_STREAM_RETENTION: u64 = 10_000;
+
 /// Storage configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageConfig {
@@ -44,6 +71,21 @@ pub struct StorageConfig {
     /// The node id; when absent, kept in the data directory (sled) or
     /// generated afresh (memory).
     pub node_id: Option<String>,
+    /// The event store.
+    pub events: EventStoreConfig,
+}
+
+/// Connects the configured event store for `node_id`.
+async fn event_store(node_id: String, config: &EventStoreConfig) -> Result<Arc<dyn EventStore>> {
+    Ok(match config {
+        EventStoreConfig::Local => LocalEventStore::new(node_id),
+        EventStoreConfig::RedisPubSub(redis) => {
+            RedisPubSubEventStore::connect(node_id, redis).await?
+        }
+        EventStoreConfig::RedisStreams { redis, retention } => {
+            RedisStreamEventStore::connect(node_id, redis, *retention).await?
+        }
+    })
 }
 
 /// Opens and initialises the configured storage.
@@ -51,7 +93,9 @@ pub async fn open(config: StorageConfig) -> Result<Arc<dyn StoreFactory>> {
     let factory: Arc<dyn StoreFactory> = match config.backend {
         Backend::Memory => {
             let node_id = config.node_id.unwrap_or_else(fresh_node_id);
-            Arc::new(MemoryStoreFactory::new(LocalEventStore::new(node_id)))
+            Arc::new(MemoryStoreFactory::new(
+                event_store(node_id, &config.events).await?,
+            ))
         }
         Backend::Sled { dir } => {
             let lock = DirLock::acquire(&dir)?;
@@ -59,10 +103,8 @@ pub async fn open(config: StorageConfig) -> Result<Arc<dyn StoreFactory>> {
                 Some(id) => id,
                 None => stored_node_id(&dir)?,
             };
-            Arc::new(SledStoreFactory::open_locked(
-                lock,
-                LocalEventStore::new(node_id),
-            )?)
+            let events = event_store(node_id, &config.events).await?;
+            Arc::new(SledStoreFactory::open_locked(lock, events)?)
         }
     };
     factory.init().await?;
@@ -168,6 +210,7 @@ mod tests {
         let config = |node_id: Option<&str>| StorageConfig {
             backend: Backend::Memory,
             node_id: node_id.map(str::to_owned),
+            events: EventStoreConfig::Local,
         };
         let named = open(config(Some("n1"))).await.expect("opens");
         assert_eq!(named.event_store().node_id(), "n1");

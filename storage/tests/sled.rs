@@ -17,6 +17,7 @@ fn config(dir: &Path, node_id: Option<&str>) -> StorageConfig {
             dir: dir.to_owned(),
         },
         node_id: node_id.map(str::to_owned),
+        events: Default::default(),
     }
 }
 

@@ -5,9 +5,11 @@
 //! hears what it published itself.
 //!
 //! [`LocalEventStore`] (in this process; the default) is one implementation;
-//! a Redis one implements the same trait.
+//! [`RedisPubSubEventStore`] and [`RedisStreamEventStore`] carry events
+//! between processes over Redis.
 
 mod local;
+mod redis;
 
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+pub use self::redis::{RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
 pub use local::LocalEventStore;
 
 /// What an event is about. Listeners subscribe by type.

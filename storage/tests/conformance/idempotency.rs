@@ -151,6 +151,7 @@ async fn a_claim_on_sled_survives_a_restart() {
         open(StorageConfig {
             backend: Backend::Sled { dir },
             node_id: None,
+            events: Default::default(),
         })
         .await
         .expect("sled opens")

@@ -31,6 +31,7 @@ pub async fn backends() -> Vec<Backend> {
             dir: dir.path().join("data"),
         },
         node_id: Some("node-a".into()),
+        events: Default::default(),
     })
     .await
     .expect("sled opens");

@@ -37,6 +37,7 @@ async fn sled(dir: &std::path::Path) -> Arc<dyn StoreFactory> {
             dir: dir.to_owned(),
         },
         node_id: None,
+        events: Default::default(),
     })
     .await
     .expect("sled")

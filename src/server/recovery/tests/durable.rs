@@ -23,6 +23,7 @@ async fn on_disk_an_acknowledgement_waits_for_the_writes_before_it() {
             dir: dir.path().to_owned(),
         },
         node_id: None,
+        events: Default::default(),
     })
     .await
     .expect("sled");
