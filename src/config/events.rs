@@ -1,5 +1,5 @@
-//! The event store's flags (`--events*`): which store carries events
-//! between nodes, and where its Redis is.
+//! The event store's flags (`--events*`, `--redis-url`): which store
+//! carries events between nodes, and where its Redis is.
 
 use edgeio_storage::{EventStoreConfig, RedisEventConfig, DEFAULT_STREAM_RETENTION};
 
@@ -17,14 +17,14 @@ pub struct EventArgs {
     )]
     pub events: String,
 
-    /// The Redis of the event store.
+    /// The node's Redis (the event store's; the Redis adapter will share it).
     #[arg(
         long,
-        env = "EDGEIO_EVENTS_REDIS_URL",
+        env = "EDGEIO_REDIS_URL",
         default_value = "redis://127.0.0.1:6379/",
         value_name = "URL"
     )]
-    pub events_redis_url: String,
+    pub redis_url: String,
 
     /// Prefixes the event store's Redis channels and stream key.
     #[arg(
@@ -49,7 +49,7 @@ impl EventArgs {
     /// The event store these flags describe.
     pub fn event_store_config(&self) -> EventStoreConfig {
         let redis = RedisEventConfig {
-            url: self.events_redis_url.clone(),
+            url: self.redis_url.clone(),
             prefix: self.events_redis_prefix.clone(),
         };
         match self.events.as_str() {
@@ -78,7 +78,7 @@ mod tests {
             "edgeio",
             "--events",
             "redis-streams",
-            "--events-redis-url",
+            "--redis-url",
             "redis://10.0.0.2:6380/",
             "--events-redis-prefix",
             "prod",
