@@ -10,6 +10,7 @@
 //! configuration, the wire encoding and the listener registry.
 
 mod pubsub;
+mod reader;
 mod streams;
 
 use std::sync::atomic::{AtomicU64, Ordering};

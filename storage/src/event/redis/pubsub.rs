@@ -3,15 +3,14 @@
 //! event reaches the nodes subscribed when it is published; a node cut off
 //! from Redis at that moment never hears it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use super::reader::Reader;
 use super::{
     client, decode, encode, next_backoff, publisher, unavailable, RedisEventConfig, Subscribers,
     COMMAND_TIMEOUT, FIRST_BACKOFF,
@@ -28,9 +27,7 @@ pub struct RedisPubSubEventStore {
     node_id: String,
     prefix: String,
     publisher: ConnectionManager,
-    subscribers: Arc<Subscribers>,
-    reader: Mutex<Option<JoinHandle<()>>>,
-    shut: AtomicBool,
+    reader: Reader,
 }
 
 impl RedisPubSubEventStore {
@@ -44,37 +41,18 @@ impl RedisPubSubEventStore {
         let client = client(&config.url)?;
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
-        let subscribers = Arc::new(Subscribers::default());
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let reader = tokio::spawn(read_loop(
-            client,
-            channels(&config.prefix),
-            node_id.clone(),
-            subscribers.clone(),
-            ready_tx,
-        ));
-        match tokio::time::timeout(COMMAND_TIMEOUT, ready_rx).await {
-            Ok(Ok(())) => {}
-            _ => {
-                reader.abort();
-                return Err(StorageError::Unavailable(format!(
-                    "redis pub/sub: cannot subscribe at {}",
-                    config.url
-                )));
-            }
-        }
+        let channels = channels(&config.prefix);
+        let reader = Reader::start(
+            |subscribers, ready| read_loop(client, channels, node_id.clone(), subscribers, ready),
+            || format!("redis pub/sub: cannot subscribe at {}", config.url),
+        )
+        .await?;
         Ok(Arc::new(Self {
             node_id,
             prefix: config.prefix.clone(),
             publisher,
-            subscribers,
-            reader: Mutex::new(Some(reader)),
-            shut: AtomicBool::new(false),
+            reader,
         }))
-    }
-
-    fn is_shut_down(&self) -> bool {
-        self.shut.load(Ordering::Acquire)
     }
 }
 
@@ -153,9 +131,7 @@ impl EventStore for RedisPubSubEventStore {
     }
 
     async fn publish(&self, event_type: EventType, payload: Vec<u8>) -> Result<()> {
-        if self.is_shut_down() {
-            return Err(StorageError::ShutDown);
-        }
+        self.reader.check_open()?;
         let bytes = encode(&EventMessage {
             node_id: self.node_id.clone(),
             event_type,
@@ -179,27 +155,15 @@ impl EventStore for RedisPubSubEventStore {
         event_type: EventType,
         listener: EventListener,
     ) -> Result<SubscriptionId> {
-        if self.is_shut_down() {
-            return Err(StorageError::ShutDown);
-        }
-        Ok(self.subscribers.add(event_type, listener))
+        self.reader.subscribe(event_type, listener)
     }
 
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool> {
-        Ok(self.subscribers.remove(id))
+        Ok(self.reader.unsubscribe(id))
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.shut.store(true, Ordering::Release);
-        let reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(reader) = reader {
-            reader.abort();
-            let _ = reader.await;
-        }
+        self.reader.shutdown().await;
         Ok(())
     }
 }

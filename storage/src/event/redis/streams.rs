@@ -7,16 +7,15 @@
 //! was lost with Redis (restarted without persistence), the reader starts
 //! over from the new stream's beginning.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::StreamReadReply;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use super::reader::Reader;
 use super::{
     client, decode, encode, next_backoff, publisher, unavailable, RedisEventConfig, Subscribers,
     COMMAND_TIMEOUT, FIRST_BACKOFF,
@@ -40,9 +39,7 @@ pub struct RedisStreamEventStore {
     key: String,
     retention: u64,
     publisher: ConnectionManager,
-    subscribers: Arc<Subscribers>,
-    reader: Mutex<Option<JoinHandle<()>>>,
-    shut: AtomicBool,
+    reader: Reader,
 }
 
 impl RedisStreamEventStore {
@@ -59,38 +56,20 @@ impl RedisStreamEventStore {
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let key = format!("{}:events", config.prefix);
-        let subscribers = Arc::new(Subscribers::default());
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let reader = tokio::spawn(read_loop(
-            client,
-            key.clone(),
-            node_id.clone(),
-            subscribers.clone(),
-            ready_tx,
-        ));
-        if !matches!(
-            tokio::time::timeout(COMMAND_TIMEOUT, ready_rx).await,
-            Ok(Ok(()))
-        ) {
-            reader.abort();
-            return Err(StorageError::Unavailable(format!(
-                "redis streams: cannot read {key} at {}",
-                config.url
-            )));
-        }
+        let reader = Reader::start(
+            |subscribers, ready| {
+                read_loop(client, key.clone(), node_id.clone(), subscribers, ready)
+            },
+            || format!("redis streams: cannot read {key} at {}", config.url),
+        )
+        .await?;
         Ok(Arc::new(Self {
             node_id,
             key,
             retention: retention.max(1),
             publisher,
-            subscribers,
-            reader: Mutex::new(Some(reader)),
-            shut: AtomicBool::new(false),
+            reader,
         }))
-    }
-
-    fn is_shut_down(&self) -> bool {
-        self.shut.load(Ordering::Acquire)
     }
 }
 
@@ -222,9 +201,7 @@ impl EventStore for RedisStreamEventStore {
     }
 
     async fn publish(&self, event_type: EventType, payload: Vec<u8>) -> Result<()> {
-        if self.is_shut_down() {
-            return Err(StorageError::ShutDown);
-        }
+        self.reader.check_open()?;
         let bytes = encode(&EventMessage {
             node_id: self.node_id.clone(),
             event_type,
@@ -253,27 +230,15 @@ impl EventStore for RedisStreamEventStore {
         event_type: EventType,
         listener: EventListener,
     ) -> Result<SubscriptionId> {
-        if self.is_shut_down() {
-            return Err(StorageError::ShutDown);
-        }
-        Ok(self.subscribers.add(event_type, listener))
+        self.reader.subscribe(event_type, listener)
     }
 
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool> {
-        Ok(self.subscribers.remove(id))
+        Ok(self.reader.unsubscribe(id))
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.shut.store(true, Ordering::Release);
-        let reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(reader) = reader {
-            reader.abort();
-            let _ = reader.await;
-        }
+        self.reader.shutdown().await;
         Ok(())
     }
 }
