@@ -44,7 +44,10 @@ pub fn require_node_package(name: &str) {
             installed.display()
         );
     };
-    let pinned = version(&dir.join("package.json"), &format!("/dependencies/{name}"));
+    // A scoped name (`@socket.io/redis-adapter`) holds a `/`, which a JSON
+    // pointer spells `~1` (and `~` as `~0`).
+    let key = name.replace('~', "~0").replace('/', "~1");
+    let pinned = version(&dir.join("package.json"), &format!("/dependencies/{key}"));
     assert_eq!(
         pinned.as_deref(),
         Some(got.as_str()),
