@@ -6,63 +6,12 @@
 
 mod chat_support;
 mod common;
+mod redis_support;
 mod sio_client;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use chat_support::binary::ChatBinary;
+use redis_support::Redis;
 use sio_client::{join, next_text, send, Ws};
-
-/// A `redis-server` of this test's own; killed when dropped.
-struct Redis {
-    port: u16,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    /// Starts one on a free port (persistence off) and waits until it
-    /// accepts connections; `None` when `redis-server` is not installed.
-    fn start() -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let dir = tempfile::tempdir().expect("a directory");
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Self {
-            port,
-            child,
-            _dir: dir,
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A node of the loadtest app (`join` puts a socket in room `r`, `bcast`
 /// emits to room `r`) on `events`, sharing `redis` (under the prefix
@@ -101,10 +50,7 @@ async fn client(server: &ChatBinary, in_room: bool) -> Ws {
 }
 
 async fn two_nodes_share_broadcasts(events: &str) {
-    let Some(redis) = Redis::start() else {
-        eprintln!("skipped: redis-server is not installed (.ci/run installs it)");
-        return;
-    };
+    let redis = Redis::start();
     let a = node(&format!("redis-{events}-a"), events, &redis);
     let b = node(&format!("redis-{events}-b"), events, &redis);
     let mut alice = client(&a, true).await;
