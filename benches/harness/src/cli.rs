@@ -95,6 +95,23 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_secs)]
     pub connect_timeout: f64,
 
+    /// Another node of the same cluster, HOST:PORT, loopback only; may be
+    /// given more than once (fanout). Receivers are dealt in turn over
+    /// `--target` and every peer; senders stay on `--target`, so the peers'
+    /// receivers get only what crossed between the nodes.
+    #[arg(long = "peer-target", value_name = "HOST:PORT", value_parser = parse_target)]
+    pub peer_targets: Vec<SocketAddr>,
+
+    /// The PID of each `--peer-target`'s server, in the same order, to report
+    /// its CPU seconds (`peer_cpu_s`).
+    #[arg(long = "peer-pid", value_name = "PID")]
+    pub peer_pids: Vec<u32>,
+
+    /// Another process whose CPU seconds in the window to report
+    /// (`watch_cpu_s`), not counted as a server node (say redis-server).
+    #[arg(long = "watch-pid", value_name = "PID")]
+    pub watch_pids: Vec<u32>,
+
     /// The abuse scenario's server and attacks.
     #[command(flatten)]
     pub abuse: AbuseArgs,
@@ -152,6 +169,15 @@ impl Cli {
                 bail!("abuse needs --proto sio");
             }
         }
+        if !self.peer_targets.is_empty() && self.scenario != Scenario::Fanout {
+            bail!("--peer-target splits fanout receivers: it needs --scenario fanout");
+        }
+        if self.peer_pids.len() > self.peer_targets.len() {
+            bail!("more --peer-pid than --peer-target (one PID per peer, in order)");
+        }
+        if self.scenario == Scenario::Fanout && (self.receivers as usize) < self.targets().len() {
+            bail!("--receivers must be at least the number of targets, so each node has one");
+        }
         if self.scenario != Scenario::Idle && self.duration == Some(0.0) {
             bail!("--duration must be above 0 for {:?}", self.scenario);
         }
@@ -166,6 +192,13 @@ impl Cli {
             10.0
         };
         Duration::from_secs_f64(self.duration.unwrap_or(default))
+    }
+
+    /// Every server node: `--target` first, then each `--peer-target`.
+    pub fn targets(&self) -> Vec<SocketAddr> {
+        std::iter::once(self.target)
+            .chain(self.peer_targets.iter().copied())
+            .collect()
     }
 
     pub fn names(&self) -> (&'static str, &'static str, &'static str) {
@@ -243,6 +276,57 @@ mod tests {
         let all = parse(&["--server-bin", "x", "--server-arg=--max-connections=9"]).unwrap();
         assert_eq!(all.abuse.attacks(), Attack::ALL.to_vec());
         assert_eq!(all.abuse.server_arg, vec!["--max-connections=9"]);
+    }
+
+    #[test]
+    fn fanout_spreads_over_peer_targets() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["loadgen", "--target", "127.0.0.1:9", "--receivers", "3"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args).map_err(|e| e.to_string())
+        };
+        let one = parse(&["--scenario", "fanout"]).unwrap();
+        one.validate().unwrap();
+        assert_eq!(one.targets(), vec!["127.0.0.1:9".parse().unwrap()]);
+        let cli = parse(&[
+            "--scenario",
+            "fanout",
+            "--peer-target",
+            "127.0.0.1:10",
+            "--peer-target=localhost:11",
+            "--peer-pid",
+            "7",
+            "--watch-pid",
+            "8",
+        ])
+        .unwrap();
+        cli.validate().unwrap();
+        let targets: Vec<String> = cli.targets().iter().map(|a| a.to_string()).collect();
+        assert_eq!(targets, ["127.0.0.1:9", "127.0.0.1:10", "127.0.0.1:11"]);
+        assert_eq!(
+            (cli.peer_pids.clone(), cli.watch_pids.clone()),
+            (vec![7], vec![8])
+        );
+        assert!(parse(&["--scenario", "fanout", "--peer-target", "10.0.0.1:10"]).is_err());
+        let echo = parse(&["--scenario", "echo", "--peer-target", "127.0.0.1:10"]).unwrap();
+        assert!(
+            echo.validate().is_err(),
+            "peers only split fanout receivers"
+        );
+        let pids = parse(&["--scenario", "fanout", "--peer-pid", "7"]).unwrap();
+        assert!(pids.validate().is_err(), "a --peer-pid without its peer");
+        let few = parse(&[
+            "--scenario",
+            "fanout",
+            "--peer-target",
+            "127.0.0.1:10",
+            "--peer-target",
+            "127.0.0.1:11",
+            "--peer-target",
+            "127.0.0.1:12",
+        ])
+        .unwrap();
+        assert!(few.validate().is_err(), "3 receivers over 4 nodes");
     }
 
     #[test]

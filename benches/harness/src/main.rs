@@ -95,6 +95,11 @@ fn failed(cli: &Cli, report: &serde_json::Value) -> Option<&'static str> {
     } as u64;
     if cli.server_pid.is_some() && report["server_cpu_s"].is_null() {
         Some("the server process was gone by the end of the run")
+    } else if report["peer_cpu_s"]
+        .as_array()
+        .is_some_and(|cpu| cpu.iter().any(|v| v.is_null()))
+    {
+        Some("a peer node's process was gone by the end of the run")
     } else if num("errors").unwrap_or(0) >= clients {
         Some("every client failed")
     } else if num("rejected").unwrap_or(0) > 0 {

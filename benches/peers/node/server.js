@@ -2,6 +2,10 @@
 // options (pingInterval 25000, pingTimeout 20000, path /socket.io/, polling and
 // WebSocket). Namespace "/": `echo` acks with its arguments, `join` joins room
 // "r" then acks, `bcast` emits `bcast` with its arguments to room "r" then acks.
+// With REDIS_URL set (benches/cluster.py), the node joins a cluster through
+// @socket.io/redis-adapter on node-redis (its default "socket.io" key prefix):
+// a `bcast` reaches room "r" on every node sharing that Redis. It listens only
+// once both Redis connections are up, so a handshake means the node is ready.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -13,6 +17,19 @@ if (!Number.isInteger(port)) {
 
 const httpServer = createServer();
 const io = new Server(httpServer);
+
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) {
+  const { createClient } = await import("redis");
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const pubClient = createClient({ url: redisUrl });
+  const subClient = pubClient.duplicate();
+  for (const client of [pubClient, subClient]) {
+    client.on("error", (err) => console.error(`peer-node: redis: ${err}`));
+  }
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  io.adapter(createAdapter(pubClient, subClient));
+}
 
 // The last argument is the ack callback when the client asked for one.
 const split = (args) =>
@@ -38,5 +55,6 @@ io.on("connection", (socket) => {
 });
 
 httpServer.listen(port, "127.0.0.1", () => {
-  console.error(`peer-node (socket.io) listening on 127.0.0.1:${port}`);
+  const cluster = redisUrl ? ` (redis adapter on ${redisUrl})` : "";
+  console.error(`peer-node (socket.io) listening on 127.0.0.1:${port}${cluster}`);
 });

@@ -4,8 +4,14 @@
 //! deliveries received in the window, delivery lag, and loss: broadcasts
 //! sent (and acked) in the window × N against those of them received by the
 //! end of the drain.
+//!
+//! With `--peer-target`s the receivers are dealt in turn over every node
+//! (`--target` first) while the senders stay on `--target`: what reaches
+//! the other nodes' receivers crossed between the nodes (through Redis, say).
+//! The totals are counted the same way; `nodes` breaks them down per node.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +19,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::{measure, ns_of, Errors, Launch, Measured, Timeline};
+use super::{measure_with, ns_of, Errors, Launch, Measured, Timeline};
 use crate::cli::Cli;
 use crate::client::{parse_stamp, Client, Frames, Incoming};
 use crate::stats::{round, Recorder, SharedHistogram};
@@ -27,6 +33,38 @@ struct Counts {
     /// Deliveries of broadcasts sent in the window (whenever received).
     received: AtomicU64,
     errors: Errors,
+    /// The same two counts for each node's receivers, in `Cli::targets` order.
+    nodes: Vec<NodeCounts>,
+}
+
+/// What one node's receivers got.
+#[derive(Default)]
+struct NodeCounts {
+    deliveries: AtomicU64,
+    received: AtomicU64,
+}
+
+impl Counts {
+    fn new(nodes: usize) -> Self {
+        Self {
+            nodes: (0..nodes).map(|_| NodeCounts::default()).collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The node receiver `i` opens on: receivers are dealt in turn.
+fn node_of(i: usize, nodes: usize) -> usize {
+    i % nodes.max(1)
+}
+
+/// How many of `receivers` each of `nodes` gets when dealt in turn.
+fn spread(receivers: usize, nodes: usize) -> Vec<usize> {
+    let mut per = vec![0; nodes.max(1)];
+    for i in 0..receivers {
+        per[node_of(i, nodes)] += 1;
+    }
+    per
 }
 
 pub async fn run(cli: &Cli) -> Result<Value> {
@@ -34,11 +72,13 @@ pub async fn run(cli: &Cli) -> Result<Value> {
     let k = cli.inflight as usize;
     let frames = Arc::new(Frames::new(cli.proto, cli.payload as usize));
     let lag = SharedHistogram::new();
-    let counts = Arc::new(Counts::default());
+    let targets: Vec<SocketAddr> = cli.targets();
+    let counts = Arc::new(Counts::new(targets.len()));
     let mut launch = Launch::new(cli);
     let mut handles = Vec::with_capacity(receivers + senders);
-    for _ in 0..receivers {
-        let mut gate = launch.gate();
+    for i in 0..receivers {
+        let node = node_of(i, targets.len());
+        let mut gate = launch.gate_to(targets[node]);
         let (frames, counts) = (frames.clone(), counts.clone());
         let mut rec = lag.recorder();
         handles.push(tokio::spawn(async move {
@@ -49,7 +89,7 @@ pub async fn run(cli: &Cli) -> Result<Value> {
                 let Some(tl) = gate.wait_go(&mut client).await? else {
                     return Ok(());
                 };
-                receive(&mut client, tl, &mut rec, &counts).await
+                receive(&mut client, tl, &mut rec, &counts, node).await
             }
             .await;
             if let Err(e) = result {
@@ -81,17 +121,44 @@ pub async fn run(cli: &Cli) -> Result<Value> {
         "loadgen: {receivers} receivers joined, {senders} senders open in {:.2} s",
         open.as_secs_f64()
     );
-    let Measured {
-        server_cpu,
-        own_cpu,
-        aborted,
-    } = measure(cli, &launch, handles).await;
+    let pids: Vec<u32> = cli
+        .peer_pids
+        .iter()
+        .chain(&cli.watch_pids)
+        .copied()
+        .collect();
+    let (
+        Measured {
+            server_cpu,
+            own_cpu,
+            aborted,
+        },
+        mut others,
+    ) = measure_with(cli, &launch, handles, &pids).await;
+    let watch_cpu = others.split_off(cli.peer_pids.len());
+    let peer_cpu = others;
     let (_, p50, p99, p999) = lag.summary();
     let secs = cli.duration().as_secs_f64();
     let sent = counts.sent.load(Ordering::Relaxed);
     let deliveries = counts.deliveries.load(Ordering::Relaxed);
     let received = counts.received.load(Ordering::Relaxed);
     let expected = sent * receivers as u64;
+    let nodes: Vec<Value> = targets
+        .iter()
+        .zip(spread(receivers, targets.len()))
+        .zip(&counts.nodes)
+        .map(|((addr, n), node)| {
+            let received = node.received.load(Ordering::Relaxed);
+            json!({
+                "target": addr.to_string(),
+                "receivers": n,
+                "deliveries": node.deliveries.load(Ordering::Relaxed),
+                "expected": sent * n as u64,
+                "received": received,
+                "lost": (sent * n as u64) as i64 - received as i64,
+            })
+        })
+        .collect();
     let (scenario, proto, transport) = cli.names();
     Ok(json!({
         "scenario": scenario,
@@ -118,6 +185,9 @@ pub async fn run(cli: &Cli) -> Result<Value> {
         "join_retries": launch.join_retries(),
         "server_cpu_s": server_cpu,
         "loadgen_cpu_s": own_cpu,
+        "peer_cpu_s": peer_cpu,
+        "watch_cpu_s": watch_cpu,
+        "nodes": nodes,
     }))
 }
 
@@ -127,6 +197,7 @@ async fn receive(
     tl: Timeline,
     rec: &mut Recorder,
     counts: &Counts,
+    node: usize,
 ) -> Result<()> {
     let (start_ns, end_ns) = (ns_of(tl.start), ns_of(tl.end));
     let mut buf = Vec::new();
@@ -159,6 +230,9 @@ async fn receive(
         }
         counts.deliveries.fetch_add(deliveries, Ordering::Relaxed);
         counts.received.fetch_add(received, Ordering::Relaxed);
+        let node = &counts.nodes[node];
+        node.deliveries.fetch_add(deliveries, Ordering::Relaxed);
+        node.received.fetch_add(received, Ordering::Relaxed);
     }
 }
 
@@ -228,4 +302,20 @@ async fn emit(
     let frame = frames.bcast(*seq, ts, sender, *seq);
     *seq += 1;
     client.send(frame).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{node_of, spread};
+
+    #[test]
+    fn receivers_are_dealt_over_the_nodes() {
+        assert_eq!(spread(500, 1), vec![500]);
+        assert_eq!(spread(500, 2), vec![250, 250]);
+        assert_eq!(spread(5, 2), vec![3, 2]);
+        assert_eq!(spread(7, 3), vec![3, 2, 2]);
+        let firsts: Vec<usize> = (0..5).map(|i| node_of(i, 2)).collect();
+        assert_eq!(firsts, [0, 1, 0, 1, 0], "alternating, first node first");
+        assert_eq!(node_of(3, 1), 0);
+    }
 }

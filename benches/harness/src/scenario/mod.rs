@@ -122,8 +122,14 @@ impl Launch {
     }
 
     pub fn gate(&self) -> Gate {
+        self.gate_to(self.addr)
+    }
+
+    /// A gate whose client opens on `addr` (another node of the cluster)
+    /// instead of `--target`.
+    pub fn gate_to(&self, addr: SocketAddr) -> Gate {
         Gate {
-            addr: self.addr,
+            addr,
             proto: self.proto,
             transport: self.transport,
             permits: self.permits.clone(),
@@ -276,8 +282,25 @@ pub struct Measured {
 /// and end of the measured window, then stops the client tasks after the
 /// drain.
 pub async fn measure(cli: &Cli, launch: &Launch, handles: Vec<JoinHandle<()>>) -> Measured {
+    measure_with(cli, launch, handles, &[]).await.0
+}
+
+/// [`measure`], also reading the CPU seconds `pids` used in the window (in
+/// their order; `None` for a process that was gone).
+pub async fn measure_with(
+    cli: &Cli,
+    launch: &Launch,
+    handles: Vec<JoinHandle<()>>,
+    pids: &[u32],
+) -> (Measured, Vec<Option<f64>>) {
+    let cpu_of = |pids: &[u32]| -> Vec<Option<f64>> {
+        pids.iter()
+            .map(|&pid| crate::procfs::cpu_seconds(Some(pid)).ok())
+            .collect()
+    };
     let tl = launch.go(cli.warmup, cli.duration(), cli.drain);
     tokio::time::sleep_until(tl.start.into()).await;
+    let others_before = cpu_of(pids);
     let before = CpuMark::now(cli.server_pid);
     eprintln!(
         "loadgen: measuring for {:.1} s",
@@ -285,13 +308,20 @@ pub async fn measure(cli: &Cli, launch: &Launch, handles: Vec<JoinHandle<()>>) -
     );
     tokio::time::sleep_until(tl.end.into()).await;
     let after = CpuMark::now(cli.server_pid);
+    let others_after = cpu_of(pids);
     let aborted = stop_all(handles, tl.drain_end + Duration::from_millis(500)).await;
     let (server_cpu, own_cpu) = before.until(&after);
-    Measured {
+    let others = others_before
+        .iter()
+        .zip(&others_after)
+        .map(|(a, b)| Some(crate::stats::round((*b)? - (*a)?, 3)))
+        .collect();
+    let measured = Measured {
         server_cpu,
         own_cpu,
         aborted,
-    }
+    };
+    (measured, others)
 }
 
 /// Lets client tasks finish by `deadline`, then aborts the rest; returns how
