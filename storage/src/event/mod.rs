@@ -148,6 +148,12 @@ pub trait EventStore: Send + Sync + 'static {
     /// Removes a subscription; true when it existed.
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool>;
 
+    /// The state of this store's connection to an outside service (Redis),
+    /// for readiness and metrics; `None` for a store in this process.
+    fn health(&self) -> Option<crate::health::ComponentHealth> {
+        None
+    }
+
     /// Stops: no more events in or out; publishing afterwards fails with
     /// [`crate::StorageError::ShutDown`].
     async fn shutdown(&self) -> Result<()>;

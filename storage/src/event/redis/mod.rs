@@ -6,7 +6,9 @@
 //!
 //! Both stamp every event with the publisher's node id and drop their own
 //! events on receipt, keep running when Redis is lost (errors are logged,
-//! the connection is re-made with backoff), and share the pieces here: the
+//! the connection is re-made with backoff), report whether they reach Redis
+//! in a [`ComponentHealth`] named [`COMPONENT`] (up while the reading
+//! connection is, every error counted), and share the pieces here: the
 //! configuration, the wire encoding and the listener registry.
 
 mod pubsub;
@@ -19,6 +21,7 @@ use std::time::Duration;
 
 use super::{EventListener, EventMessage, EventType, SubscriptionId};
 use crate::error::StorageError;
+use crate::health::ComponentHealth;
 
 pub use pubsub::RedisPubSubEventStore;
 pub use streams::RedisStreamEventStore;
@@ -27,6 +30,9 @@ pub use streams::RedisStreamEventStore;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The first wait before reconnecting.
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// The name the Redis event stores report their health under.
+pub const COMPONENT: &str = "events";
+
 /// How long connecting or one command may take before it counts as failed.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -38,6 +44,11 @@ pub struct RedisEventConfig {
     /// Prefixes every channel or stream key, so that several clusters can
     /// share one Redis.
     pub prefix: String,
+}
+
+/// A new health handle for an event store, down until its reader connects.
+fn new_health() -> ComponentHealth {
+    ComponentHealth::new(COMPONENT)
 }
 
 /// Encodes an event for Redis (postcard, as every stored record).
