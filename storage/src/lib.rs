@@ -35,7 +35,7 @@ pub use self::sled::{FlushObserver, SledStoreFactory};
 pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{
-    EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
+    masked_url, EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
     LocalEventStore, PublishMode, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
     SubscriptionId,
 };

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
-pub use self::redis::{RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
+pub use self::redis::{masked_url, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
 pub use local::LocalEventStore;
 
 /// What an event is about. Listeners subscribe by type.

@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 
 use super::reader::Reader;
 use super::{
-    client, decode, encode, new_health, next_backoff, publisher, unavailable, RedisEventConfig,
-    Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
+    client, decode, encode, masked_url, new_health, next_backoff, publisher, unavailable,
+    RedisEventConfig, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
 use crate::event::{
@@ -40,7 +40,7 @@ impl RedisPubSubEventStore {
         node_id: impl Into<String>,
         config: &RedisEventConfig,
     ) -> Result<Arc<Self>> {
-        let client = client(&config.url)?;
+        let client = client(config)?;
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let channels = channels(&config.prefix);
@@ -53,7 +53,12 @@ impl RedisPubSubEventStore {
         };
         let reader = Reader::start(
             |subscribers, ready| read_loop(reading, subscribers, ready),
-            || format!("redis pub/sub: cannot subscribe at {}", config.url),
+            || {
+                format!(
+                    "redis pub/sub: cannot subscribe at {}",
+                    masked_url(&config.url)
+                )
+            },
         )
         .await?;
         Ok(Arc::new(Self {

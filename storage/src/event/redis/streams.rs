@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 
 use super::reader::Reader;
 use super::{
-    client, decode, encode, new_health, next_backoff, publisher, unavailable, RedisEventConfig,
-    Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
+    client, decode, encode, masked_url, new_health, next_backoff, publisher, unavailable,
+    RedisEventConfig, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
 use crate::event::{
@@ -54,7 +54,7 @@ impl RedisStreamEventStore {
         config: &RedisEventConfig,
         retention: u64,
     ) -> Result<Arc<Self>> {
-        let client = client(&config.url)?;
+        let client = client(config)?;
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let key = format!("{}:events", config.prefix);
@@ -67,7 +67,12 @@ impl RedisStreamEventStore {
         };
         let reader = Reader::start(
             |subscribers, ready| read_loop(reading, subscribers, ready),
-            || format!("redis streams: cannot read {key} at {}", config.url),
+            || {
+                format!(
+                    "redis streams: cannot read {key} at {}",
+                    masked_url(&config.url)
+                )
+            },
         )
         .await?;
         Ok(Arc::new(Self {
