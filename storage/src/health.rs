@@ -169,8 +169,10 @@ mod tests {
         assert_eq!(health.down(), ["events"], "down until first connected");
 
         events.connected();
+        events.connected();
         assert!(health.down().is_empty());
-        assert_eq!(events.status().reconnects, 0, "the first connection");
+        assert_eq!(events.status().reconnects, 0, "connected, never lost");
+        assert!(format!("{events:?}").contains("\"events\""));
 
         events.error(&"publish: timed out");
         assert!(events.is_up(), "a failed command leaves the state");
