@@ -10,6 +10,7 @@ mod jwt;
 mod metrics;
 mod net;
 mod recovery;
+mod redis;
 mod shutdown;
 mod sio;
 mod tls;
@@ -23,6 +24,7 @@ pub use jwt::{JwtArgs, TokenArgs};
 pub use metrics::MetricsArgs;
 pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
+pub use redis::RedisArgs;
 pub use shutdown::ShutdownArgs;
 pub use sio::SioArgs;
 pub use tls::TlsArgs;
@@ -233,6 +235,10 @@ pub struct Cli {
     #[command(flatten)]
     pub metrics: MetricsArgs,
 
+    /// How the node reaches its Redis (TLS trust).
+    #[command(flatten)]
+    pub redis: RedisArgs,
+
     /// A command to run instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -286,7 +292,7 @@ impl Cli {
         StorageConfig {
             backend,
             node_id: self.node_id.clone(),
-            events: self.events.event_store_config(),
+            events: self.event_store_config(),
         }
     }
 

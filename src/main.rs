@@ -75,6 +75,13 @@ async fn main() -> anyhow::Result<()> {
         boot = storage.boot(),
         "storage open"
     );
+    // Whether each Redis-backed component reaches Redis, for /ready and
+    // the metrics (the Redis adapters add theirs here too).
+    let redis_health = edgeio_storage::Health::new();
+    if let Some(events) = factory.event_store().health() {
+        redis_health.add(events);
+    }
+    metrics.watch_redis(redis_health.clone());
     let io_config = IoConfig {
         storage: Some(storage),
         metrics: metrics.clone(),
@@ -106,9 +113,11 @@ async fn main() -> anyhow::Result<()> {
 
     let ops = cli.ops_config();
     let usable = factory.clone();
-    let ops_handler = OpsHandler::new(engine.clone()).with_storage_check(Arc::new(move || {
-        usable.raw_map(edgeio_storage::factory::SESSIONS).is_ok()
-    }));
+    let ops_handler = OpsHandler::new(engine.clone())
+        .with_storage_check(Arc::new(move || {
+            usable.raw_map(edgeio_storage::factory::SESSIONS).is_ok()
+        }))
+        .with_redis_health(redis_health);
     let fallback = if ops.main_port_serves_health() {
         let metrics = ops.main_port_serves_metrics().then(|| metrics.clone());
         let main_port = ops_handler.clone().with_metrics(metrics);

@@ -1,6 +1,7 @@
 //! `/health`, `/ready` and `/metrics` over HTTP, in front of an
 //! application's own endpoints: health always answers, readiness turns 503
-//! once the engine drains (or the storage check fails), `/metrics` is only
+//! once the engine drains (or the storage check fails, or a Redis-backed
+//! component loses Redis), `/metrics` is only
 //! there when given a handle, and every other request reaches the
 //! application unchanged.
 
@@ -85,6 +86,36 @@ async fn ready_asks_the_storage_check() {
         (r.status, r.text().as_str()),
         (503, "storage unavailable\n")
     );
+}
+
+#[tokio::test]
+async fn ready_names_the_redis_components_that_are_down() {
+    let health = edgeio_storage::Health::new();
+    let events = edgeio_storage::ComponentHealth::new("events");
+    let adapter = edgeio_storage::ComponentHealth::new("adapter");
+    health.add(events.clone());
+    health.add(adapter.clone());
+    events.connected();
+    adapter.connected();
+    let (addr, _engine) =
+        serve(move |engine| OpsHandler::new(engine).with_redis_health(health)).await;
+    assert_eq!(request(addr, "GET", "/ready", &[], b"").await.status, 200);
+    events.lost(&"connection refused");
+    adapter.lost(&"connection refused");
+    let r = request(addr, "GET", "/ready", &[], b"").await;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (503, "redis unavailable: events, adapter\n")
+    );
+    events.connected();
+    let r = request(addr, "GET", "/ready", &[], b"").await;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (503, "redis unavailable: adapter\n")
+    );
+    adapter.connected();
+    let r = request(addr, "GET", "/ready", &[], b"").await;
+    assert_eq!((r.status, r.text().as_str()), (200, "ready\n"));
 }
 
 #[tokio::test]

@@ -17,10 +17,13 @@ pub struct EventArgs {
     )]
     pub events: String,
 
-    /// The node's Redis (the event store's; the Redis adapter will share it).
+    /// The node's Redis (the event store's; the Redis adapter will share
+    /// it): redis://[:PASSWORD@]HOST:PORT[/DB], or rediss://... for TLS.
+    /// Masked by `edgeio config`: it may hold the password.
     #[arg(
         long,
         env = "EDGEIO_REDIS_URL",
+        hide_env_values = true,
         default_value = "redis://127.0.0.1:6379/",
         value_name = "URL"
     )]
@@ -48,10 +51,7 @@ pub struct EventArgs {
 impl EventArgs {
     /// The event store these flags describe.
     pub fn event_store_config(&self) -> EventStoreConfig {
-        let redis = RedisEventConfig {
-            url: self.redis_url.clone(),
-            prefix: self.events_redis_prefix.clone(),
-        };
+        let redis = RedisEventConfig::new(&self.redis_url, &self.events_redis_prefix);
         match self.events.as_str() {
             "redis-pubsub" => EventStoreConfig::RedisPubSub(redis),
             "redis-streams" => EventStoreConfig::RedisStreams {
@@ -86,10 +86,7 @@ mod tests {
             "500",
         ])
         .expect("parses");
-        let redis = RedisEventConfig {
-            url: "redis://10.0.0.2:6380/".into(),
-            prefix: "prod".into(),
-        };
+        let redis = RedisEventConfig::new("redis://10.0.0.2:6380/", "prod");
         assert_eq!(
             cli.storage_config().events,
             EventStoreConfig::RedisStreams {

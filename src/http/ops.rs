@@ -3,8 +3,10 @@
 //! [`HttpHandler`], which gets every other request unchanged.
 //!
 //! - `/health`: `200 ok` while the process answers.
-//! - `/ready`: `200 ready` while the engine is not draining and the storage
-//!   check passes; `503` otherwise, with the reason in the body.
+//! - `/ready`: `200 ready` while the engine is not draining, the storage
+//!   check passes and every Redis-backed component reaches Redis; `503`
+//!   otherwise, with the reason in the body (`redis unavailable: events`
+//!   names the components that lost Redis).
 //! - `/metrics`: the [`Metrics`] in the OpenMetrics text format. Only when a
 //!   handle was given ([`OpsHandler::with_metrics`]): the metrics tell about
 //!   the traffic, so they are not on a public port unless asked for.
@@ -13,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use edgeio_storage::Health;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
@@ -51,6 +54,7 @@ pub type ReadyCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 pub struct OpsHandler {
     engine: Engine,
     storage_ready: Option<ReadyCheck>,
+    redis: Option<Health>,
     metrics: Option<Metrics>,
     inner: Option<Arc<dyn HttpHandler>>,
 }
@@ -62,6 +66,7 @@ impl OpsHandler {
         Self {
             engine,
             storage_ready: None,
+            redis: None,
             metrics: None,
             inner: None,
         }
@@ -70,6 +75,13 @@ impl OpsHandler {
     /// `/ready` also asks `check` whether the storage is usable.
     pub fn with_storage_check(mut self, check: ReadyCheck) -> Self {
         self.storage_ready = Some(check);
+        self
+    }
+
+    /// `/ready` also asks `health` whether every Redis-backed component
+    /// reaches Redis.
+    pub fn with_redis_health(mut self, health: Health) -> Self {
+        self.redis = Some(health);
         self
     }
 
@@ -91,14 +103,18 @@ impl OpsHandler {
     }
 
     /// Why the server is not ready, if it is not.
-    fn not_ready(&self) -> Option<&'static str> {
+    fn not_ready(&self) -> Option<String> {
         if self.engine.is_draining() {
-            Some("draining\n")
-        } else if self.storage_ready.as_ref().is_some_and(|ok| !ok()) {
-            Some("storage unavailable\n")
-        } else {
-            None
+            return Some("draining\n".into());
         }
+        if self.storage_ready.as_ref().is_some_and(|ok| !ok()) {
+            return Some("storage unavailable\n".into());
+        }
+        let down = self.redis.as_ref().map(Health::down).unwrap_or_default();
+        if !down.is_empty() {
+            return Some(format!("redis unavailable: {}\n", down.join(", ")));
+        }
+        None
     }
 
     /// The answer to an operational path, or `None` when `path` is not one.
@@ -110,7 +126,11 @@ impl OpsHandler {
             "/health" => Some(plain(StatusCode::OK, "ok\n")),
             "/ready" => Some(match self.not_ready() {
                 None => plain(StatusCode::OK, "ready\n"),
-                Some(why) => plain(StatusCode::SERVICE_UNAVAILABLE, why),
+                Some(why) => {
+                    let mut r = Response::new(Full::new(Bytes::from(why)));
+                    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                    r
+                }
             }),
             "/metrics" => {
                 let metrics = self.metrics.as_ref()?;
@@ -154,6 +174,7 @@ impl std::fmt::Debug for OpsHandler {
         f.debug_struct("OpsHandler")
             .field("metrics", &self.metrics.is_some())
             .field("storage_check", &self.storage_ready.is_some())
+            .field("redis", &self.redis)
             .field("inner", &self.inner.is_some())
             .finish()
     }

@@ -6,6 +6,8 @@
 //! - [`socketio`]: sockets per namespace ([`namespaces`]), broadcasts and
 //!   deliveries, disconnects, recovery, handler errors.
 //! - the storage's flush latency ([`Metrics::observe_storage_flush`]).
+//! - whether Redis is reachable, per component ([`redis`],
+//!   [`Metrics::watch_redis`]).
 //!
 //! Each handle owns its own registry (no global state: two servers in one
 //! process, or two tests, count apart). Recording is an atomic add on a
@@ -16,6 +18,7 @@
 
 pub mod engine;
 pub mod namespaces;
+pub mod redis;
 pub mod socketio;
 
 use std::sync::Arc;
@@ -23,6 +26,8 @@ use std::time::Duration;
 
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
+
+use self::redis::RedisCollector;
 
 pub use engine::{Dropped, EngineMetrics, Refusal, Transport};
 pub use socketio::{HandlerError, SocketMetrics};
@@ -45,6 +50,7 @@ struct Inner {
     engine: EngineMetrics,
     socketio: SocketMetrics,
     storage_flush: Histogram,
+    redis: Arc<RedisCollector>,
 }
 
 impl Metrics {
@@ -62,12 +68,15 @@ impl Metrics {
             Unit::Seconds,
             storage_flush.clone(),
         );
+        let redis = Arc::new(RedisCollector::default());
+        registry.register_collector(Box::new(redis.clone()));
         Self {
             inner: Arc::new(Inner {
                 registry,
                 engine,
                 socketio,
                 storage_flush,
+                redis,
             }),
         }
     }
@@ -85,6 +94,13 @@ impl Metrics {
     /// Records one storage flush that took `took`.
     pub fn observe_storage_flush(&self, took: Duration) {
         self.inner.storage_flush.observe(took.as_secs_f64());
+    }
+
+    /// Reports the Redis components of `health` (`edgeio_redis_up`,
+    /// `edgeio_redis_errors_total`, `edgeio_redis_reconnects_total`, by
+    /// `component`), read at each scrape.
+    pub fn watch_redis(&self, health: edgeio_storage::Health) {
+        self.inner.redis.watch(health);
     }
 
     /// Every metric in the OpenMetrics text format ([`CONTENT_TYPE`]).

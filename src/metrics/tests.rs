@@ -107,3 +107,27 @@ fn namespaces_past_the_cap_are_summed_under_other() {
     s.socket_left(&format!("/dyn-{}", cap + 1));
     assert_eq!(value(&m.encode(), other), None);
 }
+
+#[test]
+fn redis_components_show_up_errors_and_reconnects_only_when_watched() {
+    let m = Metrics::new();
+    assert!(!m.encode().contains("edgeio_redis_"), "no Redis, no series");
+    let health = edgeio_storage::Health::new();
+    let events = edgeio_storage::ComponentHealth::new("events");
+    health.add(events.clone());
+    m.watch_redis(health);
+    let up = r#"edgeio_redis_up{component="events"}"#;
+    let errors = r#"edgeio_redis_errors_total{component="events"}"#;
+    let reconnects = r#"edgeio_redis_reconnects_total{component="events"}"#;
+    assert_eq!(value(&m.encode(), up), Some(0.0));
+    events.connected();
+    assert_eq!(value(&m.encode(), up), Some(1.0));
+    events.lost(&"connection refused");
+    let text = m.encode();
+    assert_eq!(value(&text, up), Some(0.0));
+    assert_eq!(value(&text, errors), Some(1.0));
+    events.connected();
+    let text = m.encode();
+    assert_eq!(value(&text, up), Some(1.0));
+    assert_eq!(value(&text, reconnects), Some(1.0));
+}

@@ -13,6 +13,7 @@
 //! - [`event`]: [`EventStore`] and the in-process [`LocalEventStore`].
 //! - [`cache`]: [`Cache`] (TTL, counters, glob pub/sub) over any backend.
 //! - [`idempotency`]: claim a key once, durably.
+//! - [`health`]: whether the Redis-backed components reach Redis now.
 //! - [`memory`], [`sled`]: the backends. [`open()`](fn@open) picks one from a config.
 //! - [`codec`], [`error`]: records and errors.
 
@@ -21,6 +22,7 @@ pub mod codec;
 pub mod error;
 pub mod event;
 pub mod factory;
+pub mod health;
 pub mod idempotency;
 pub mod kv;
 pub mod map;
@@ -33,11 +35,12 @@ pub use self::sled::{FlushObserver, SledStoreFactory};
 pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{
-    EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
+    masked_url, EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
     LocalEventStore, PublishMode, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
     SubscriptionId,
 };
 pub use factory::StoreFactory;
+pub use health::{ComponentHealth, ComponentStatus, Health};
 pub use idempotency::{Claim, IdempotencyStore};
 pub use kv::RawMap;
 pub use map::Map;

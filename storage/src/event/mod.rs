@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
-pub use self::redis::{RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
+pub use self::redis::{masked_url, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
 pub use local::LocalEventStore;
 
 /// What an event is about. Listeners subscribe by type.
@@ -147,6 +147,12 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Removes a subscription; true when it existed.
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool>;
+
+    /// The state of this store's connection to an outside service (Redis),
+    /// for readiness and metrics; `None` for a store in this process.
+    fn health(&self) -> Option<crate::health::ComponentHealth> {
+        None
+    }
 
     /// Stops: no more events in or out; publishing afterwards fails with
     /// [`crate::StorageError::ShutDown`].

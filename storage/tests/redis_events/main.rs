@@ -64,10 +64,7 @@ async fn publish_when_back(node: &dyn EventStore, event_type: EventType, payload
 }
 
 fn config(url: String) -> RedisEventConfig {
-    RedisEventConfig {
-        url,
-        prefix: "edgeio-test".into(),
-    }
+    RedisEventConfig::new(url, "edgeio-test")
 }
 
 /// Two nodes per kind of Redis store, on one Redis.

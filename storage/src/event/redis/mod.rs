@@ -6,19 +6,23 @@
 //!
 //! Both stamp every event with the publisher's node id and drop their own
 //! events on receipt, keep running when Redis is lost (errors are logged,
-//! the connection is re-made with backoff), and share the pieces here: the
+//! the connection is re-made with backoff), report whether they reach Redis
+//! in a [`ComponentHealth`] named [`COMPONENT`] (up while the reading
+//! connection is, every error counted), and share the pieces here: the
 //! configuration, the wire encoding and the listener registry.
 
 mod pubsub;
 mod reader;
 mod streams;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::{EventListener, EventMessage, EventType, SubscriptionId};
 use crate::error::StorageError;
+use crate::health::ComponentHealth;
 
 pub use pubsub::RedisPubSubEventStore;
 pub use streams::RedisStreamEventStore;
@@ -27,17 +31,61 @@ pub use streams::RedisStreamEventStore;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The first wait before reconnecting.
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// The name the Redis event stores report their health under.
+pub const COMPONENT: &str = "events";
+
 /// How long connecting or one command may take before it counts as failed.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where a Redis event store talks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisEventConfig {
-    /// The server, as `redis://host:port[/db]`.
+    /// The server, as `redis://[:password@]host:port[/db]`, or
+    /// `rediss://...` for TLS.
     pub url: String,
     /// Prefixes every channel or stream key, so that several clusters can
     /// share one Redis.
     pub prefix: String,
+    /// A PEM file of the CA certificates to trust for `rediss://` instead
+    /// of the system's (a private CA); `None`: the system's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl RedisEventConfig {
+    /// Redis at `url`, under `prefix`, trusting the system's CAs.
+    pub fn new(url: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            prefix: prefix.into(),
+            ca_file: None,
+        }
+    }
+}
+
+/// `url` with its password (and a user-only credential) replaced by `***`,
+/// for messages and logs: a Redis URL may carry the password.
+pub fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return if url.contains('@') {
+            "(a Redis URL with credentials)".into()
+        } else {
+            url.to_owned()
+        };
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => format!("{scheme}://***@{host}{path}"),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A new health handle for an event store, down until its reader connects.
+fn new_health() -> ComponentHealth {
+    ComponentHealth::new(COMPONENT)
 }
 
 /// Encodes an event for Redis (postcard, as every stored record).
@@ -67,15 +115,66 @@ fn next_backoff(current: Duration) -> Duration {
     (current * 2).min(MAX_BACKOFF)
 }
 
-/// Opens a client for `url`, refusing a malformed one.
-fn client(url: &str) -> Result<redis::Client, StorageError> {
-    redis::Client::open(url)
-        .map_err(|e| StorageError::Backend(format!("invalid Redis url {url:?}: {e}")))
+/// Opens a client for `config`'s url (trusting its CA file for TLS),
+/// refusing a malformed one; no message shows the password.
+fn client(config: &RedisEventConfig) -> Result<redis::Client, StorageError> {
+    use redis::IntoConnectionInfo;
+    let invalid = |e: &dyn std::fmt::Display| {
+        StorageError::Backend(format!(
+            "invalid Redis url {}: {e}",
+            masked_url(&config.url)
+        ))
+    };
+    let info = config
+        .url
+        .as_str()
+        .into_connection_info()
+        .map_err(|e| invalid(&e))?;
+    let Some(ca_file) = &config.ca_file else {
+        return redis::Client::open(info).map_err(|e| invalid(&e));
+    };
+    let pem = std::fs::read(ca_file).map_err(|e| {
+        StorageError::Backend(format!(
+            "cannot read the Redis CA file {}: {e}",
+            ca_file.display()
+        ))
+    })?;
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    };
+    redis::Client::build_with_tls(info, certificates).map_err(|e| {
+        StorageError::Backend(format!(
+            "Redis TLS with the CA file {}: {e}",
+            ca_file.display()
+        ))
+    })
 }
 
 /// The publishing connection: re-made by itself after a loss. Fails, within
-/// [`COMMAND_TIMEOUT`], when Redis cannot be reached now.
+/// twice [`COMMAND_TIMEOUT`], when Redis cannot be reached now or refuses
+/// the node, with Redis's own reason: one plain connection and a `PING`
+/// first (the connection manager would retry a wrong password or an
+/// untrusted certificate until it times out, and without the password a
+/// Redis requires, connecting succeeds but every command fails).
 async fn publisher(client: &redis::Client) -> Result<redis::aio::ConnectionManager, StorageError> {
+    let timed_out = || StorageError::Unavailable("redis: connect timed out".into());
+    let probe = async {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(COMMAND_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT);
+        let mut conn = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| unavailable("connect", &e))?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map_err(|e| unavailable("PING", &e))
+    };
+    tokio::time::timeout(COMMAND_TIMEOUT, probe)
+        .await
+        .map_err(|_| timed_out())??;
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(COMMAND_TIMEOUT)
         .set_response_timeout(COMMAND_TIMEOUT)
@@ -83,7 +182,7 @@ async fn publisher(client: &redis::Client) -> Result<redis::aio::ConnectionManag
     let connect = redis::aio::ConnectionManager::new_with_config(client.clone(), config);
     tokio::time::timeout(COMMAND_TIMEOUT, connect)
         .await
-        .map_err(|_| StorageError::Unavailable("redis: connect timed out".into()))?
+        .map_err(|_| timed_out())?
         .map_err(|e| unavailable("connect", &e))
 }
 
@@ -163,6 +262,24 @@ mod tests {
     }
 
     #[test]
+    fn a_password_never_shows_in_a_masked_url() {
+        assert_eq!(
+            masked_url("redis://:s3cret@10.0.0.1:6379/0"),
+            "redis://:***@10.0.0.1:6379/0"
+        );
+        assert_eq!(
+            masked_url("rediss://app:s3cret@redis.example:6380"),
+            "rediss://app:***@redis.example:6380"
+        );
+        assert_eq!(masked_url("redis://tok@h/"), "redis://***@h/");
+        assert_eq!(
+            masked_url("redis://127.0.0.1:6379/"),
+            "redis://127.0.0.1:6379/"
+        );
+        assert!(!masked_url("s3cret@h").contains("s3cret"));
+    }
+
+    #[test]
     fn backoff_doubles_up_to_a_ceiling() {
         assert_eq!(next_backoff(FIRST_BACKOFF), FIRST_BACKOFF * 2);
         assert_eq!(next_backoff(MAX_BACKOFF), MAX_BACKOFF);
@@ -177,6 +294,14 @@ mod tests {
             payload: vec![1, 2],
         };
         assert_eq!(decode(&encode(&m).expect("encodes"), "test"), Some(m));
-        assert!(client("not a url").is_err());
+        let bad = client(&RedisEventConfig::new("not a url", "p")).expect_err("refused");
+        assert!(bad.to_string().contains("invalid Redis url"), "{bad}");
+        let leak =
+            client(&RedisEventConfig::new("redis://:s3cret@host:x/", "p")).expect_err("a bad port");
+        assert!(!leak.to_string().contains("s3cret"), "{leak}");
+        let mut tls = RedisEventConfig::new("redis://127.0.0.1/", "p");
+        tls.ca_file = Some("/nonexistent/ca.pem".into());
+        let missing = client(&tls).expect_err("no CA file");
+        assert!(missing.to_string().contains("Redis CA file"), "{missing}");
     }
 }

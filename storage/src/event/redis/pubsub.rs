@@ -12,14 +12,15 @@ use tokio::sync::oneshot;
 
 use super::reader::Reader;
 use super::{
-    client, decode, encode, next_backoff, publisher, unavailable, RedisEventConfig, Subscribers,
-    COMMAND_TIMEOUT, FIRST_BACKOFF,
+    client, decode, encode, masked_url, new_health, next_backoff, publisher, unavailable,
+    RedisEventConfig, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
 use crate::event::{
     EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
     PublishMode, SubscriptionId,
 };
+use crate::health::ComponentHealth;
 
 /// A node on Redis pub/sub. Subscribes to every type's channel once, and
 /// hands each event to the listeners of its type, except its own events.
@@ -28,6 +29,7 @@ pub struct RedisPubSubEventStore {
     prefix: String,
     publisher: ConnectionManager,
     reader: Reader,
+    health: ComponentHealth,
 }
 
 impl RedisPubSubEventStore {
@@ -38,13 +40,25 @@ impl RedisPubSubEventStore {
         node_id: impl Into<String>,
         config: &RedisEventConfig,
     ) -> Result<Arc<Self>> {
-        let client = client(&config.url)?;
+        let client = client(config)?;
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let channels = channels(&config.prefix);
+        let health = new_health();
+        let reading = Reading {
+            client,
+            channels,
+            node_id: node_id.clone(),
+            health: health.clone(),
+        };
         let reader = Reader::start(
-            |subscribers, ready| read_loop(client, channels, node_id.clone(), subscribers, ready),
-            || format!("redis pub/sub: cannot subscribe at {}", config.url),
+            |subscribers, ready| read_loop(reading, subscribers, ready),
+            || {
+                format!(
+                    "redis pub/sub: cannot subscribe at {}",
+                    masked_url(&config.url)
+                )
+            },
         )
         .await?;
         Ok(Arc::new(Self {
@@ -52,6 +66,7 @@ impl RedisPubSubEventStore {
             prefix: config.prefix.clone(),
             publisher,
             reader,
+            health,
         }))
     }
 }
@@ -66,21 +81,30 @@ fn channels(prefix: &str) -> Vec<String> {
     EventType::ALL.iter().map(|t| channel(prefix, *t)).collect()
 }
 
-/// Subscribes and delivers until aborted, reconnecting with backoff; tells
-/// `ready` after the first subscription.
-async fn read_loop(
+/// What the reading task needs.
+struct Reading {
     client: redis::Client,
     channels: Vec<String>,
     node_id: String,
-    subscribers: Arc<Subscribers>,
-    ready: oneshot::Sender<()>,
-) {
+    health: ComponentHealth,
+}
+
+/// Subscribes and delivers until aborted, reconnecting with backoff; tells
+/// `ready` after the first subscription. Up in `health` while subscribed.
+async fn read_loop(reading: Reading, subscribers: Arc<Subscribers>, ready: oneshot::Sender<()>) {
+    let Reading {
+        client,
+        channels,
+        node_id,
+        health,
+    } = reading;
     let mut ready = Some(ready);
     let mut backoff = FIRST_BACKOFF;
     loop {
         match subscribe(&client, &channels).await {
             Ok(mut pubsub) => {
                 backoff = FIRST_BACKOFF;
+                health.connected();
                 if let Some(tx) = ready.take() {
                     let _ = tx.send(());
                 }
@@ -91,8 +115,12 @@ async fn read_loop(
                     }
                 }
                 tracing::warn!("redis pub/sub connection lost; reconnecting");
+                health.lost(&"redis pub/sub: connection lost");
             }
-            Err(e) => tracing::warn!(error = %e, "redis pub/sub: cannot subscribe; retrying"),
+            Err(e) => {
+                tracing::warn!(error = %e, "redis pub/sub: cannot subscribe; retrying");
+                health.lost(&e);
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = next_backoff(backoff);
@@ -146,7 +174,9 @@ impl EventStore for RedisPubSubEventStore {
             .map(drop)
             .map_err(|e| {
                 tracing::warn!(error = %e, "redis pub/sub publish failed");
-                unavailable("publish", &e)
+                let e = unavailable("publish", &e);
+                self.health.error(&e);
+                e
             })
     }
 
@@ -160,6 +190,10 @@ impl EventStore for RedisPubSubEventStore {
 
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool> {
         Ok(self.reader.unsubscribe(id))
+    }
+
+    fn health(&self) -> Option<ComponentHealth> {
+        Some(self.health.clone())
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -17,14 +17,15 @@ use tokio::sync::oneshot;
 
 use super::reader::Reader;
 use super::{
-    client, decode, encode, next_backoff, publisher, unavailable, RedisEventConfig, Subscribers,
-    COMMAND_TIMEOUT, FIRST_BACKOFF,
+    client, decode, encode, masked_url, new_health, next_backoff, publisher, unavailable,
+    RedisEventConfig, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
 use crate::event::{
     EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
     PublishMode, SubscriptionId,
 };
+use crate::health::ComponentHealth;
 
 /// How long one `XREAD` blocks waiting for new entries.
 const BLOCK: Duration = Duration::from_secs(2);
@@ -40,6 +41,7 @@ pub struct RedisStreamEventStore {
     retention: u64,
     publisher: ConnectionManager,
     reader: Reader,
+    health: ComponentHealth,
 }
 
 impl RedisStreamEventStore {
@@ -52,15 +54,25 @@ impl RedisStreamEventStore {
         config: &RedisEventConfig,
         retention: u64,
     ) -> Result<Arc<Self>> {
-        let client = client(&config.url)?;
+        let client = client(config)?;
         let publisher = publisher(&client).await?;
         let node_id = node_id.into();
         let key = format!("{}:events", config.prefix);
+        let health = new_health();
+        let reading = Reading {
+            client,
+            key: key.clone(),
+            node_id: node_id.clone(),
+            health: health.clone(),
+        };
         let reader = Reader::start(
-            |subscribers, ready| {
-                read_loop(client, key.clone(), node_id.clone(), subscribers, ready)
+            |subscribers, ready| read_loop(reading, subscribers, ready),
+            || {
+                format!(
+                    "redis streams: cannot read {key} at {}",
+                    masked_url(&config.url)
+                )
             },
-            || format!("redis streams: cannot read {key} at {}", config.url),
         )
         .await?;
         Ok(Arc::new(Self {
@@ -69,6 +81,7 @@ impl RedisStreamEventStore {
             retention: retention.max(1),
             publisher,
             reader,
+            health,
         }))
     }
 }
@@ -125,15 +138,24 @@ async fn resume_from(
     })
 }
 
-/// Reads and delivers until aborted, reconnecting with backoff and resuming
-/// from the last id delivered; tells `ready` once it has a starting point.
-async fn read_loop(
+/// What the reading task needs.
+struct Reading {
     client: redis::Client,
     key: String,
     node_id: String,
-    subscribers: Arc<Subscribers>,
-    ready: oneshot::Sender<()>,
-) {
+    health: ComponentHealth,
+}
+
+/// Reads and delivers until aborted, reconnecting with backoff and resuming
+/// from the last id delivered; tells `ready` once it has a starting point.
+/// Up in `health` while it reads.
+async fn read_loop(reading: Reading, subscribers: Arc<Subscribers>, ready: oneshot::Sender<()>) {
+    let Reading {
+        client,
+        key,
+        node_id,
+        health,
+    } = reading;
     let mut ready = Some(ready);
     let mut last: Option<String> = None;
     let mut backoff = FIRST_BACKOFF;
@@ -142,6 +164,7 @@ async fn read_loop(
             let mut conn = connect_reader(&client).await?;
             let mut from = resume_from(&mut conn, &key, last.clone()).await?;
             last = Some(from.clone());
+            health.connected();
             if let Some(tx) = ready.take() {
                 let _ = tx.send(());
             }
@@ -176,6 +199,7 @@ async fn read_loop(
         .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, %key, "redis stream reader lost Redis; reconnecting");
+            health.lost(&e);
         }
         tokio::time::sleep(backoff).await;
         backoff = next_backoff(backoff);
@@ -221,7 +245,9 @@ impl EventStore for RedisStreamEventStore {
             .map(drop)
             .map_err(|e| {
                 tracing::warn!(error = %e, "redis stream publish failed");
-                unavailable("XADD", &e)
+                let e = unavailable("XADD", &e);
+                self.health.error(&e);
+                e
             })
     }
 
@@ -235,6 +261,10 @@ impl EventStore for RedisStreamEventStore {
 
     async fn unsubscribe(&self, id: SubscriptionId) -> Result<bool> {
         Ok(self.reader.unsubscribe(id))
+    }
+
+    fn health(&self) -> Option<ComponentHealth> {
+        Some(self.health.clone())
     }
 
     async fn shutdown(&self) -> Result<()> {

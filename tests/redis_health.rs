@@ -1,0 +1,107 @@
+//! The binary reports Redis health: with `--events redis-pubsub` or
+//! `--events redis-streams` and `--metrics`, `/ready` answers 200 and
+//! `edgeio_redis_up{component="events"}` is 1 while Redis is there; once the
+//! test's `redis-server` is killed, `/ready` answers 503 `redis unavailable:
+//! events` and the gauge is 0 with the loss counted in
+//! `edgeio_redis_errors_total`; once it is restarted on the same port, 200
+//! and 1 again, with one more `edgeio_redis_reconnects_total`. The process
+//! answers `/health` throughout. Every wait is bounded and polls: no timing
+//! is asserted.
+
+mod chat_support;
+mod common;
+mod metrics_support;
+mod redis_support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chat_support::binary::ChatBinary;
+use common::request;
+use metrics_support::scrape;
+use redis_support::Redis;
+
+const UP: &str = r#"edgeio_redis_up{component="events"}"#;
+const ERRORS: &str = r#"edgeio_redis_errors_total{component="events"}"#;
+const RECONNECTS: &str = r#"edgeio_redis_reconnects_total{component="events"}"#;
+
+/// Polls `/ready` until it answers `status` (at most 60 s: the store's
+/// reconnection backoff tops out at 5 s) and returns the body.
+async fn ready_becomes(server: &ChatBinary, status: u16) -> String {
+    let addr: SocketAddr = server.addr;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = request(addr, "GET", "/ready", &[], b"").await;
+        if r.status == status {
+            return r.text();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/ready stayed {} {:?} (waited for {status}); log:\n{}",
+            r.status,
+            r.text(),
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn ready_follows_redis(events: &str) {
+    let mut redis = Redis::start();
+    let url = redis.url();
+    let server = ChatBinary::start(
+        &format!("redis-health-{events}"),
+        &[
+            "--app",
+            "loadtest",
+            "--store",
+            "memory",
+            "--metrics",
+            "--events",
+            events,
+            "--redis-url",
+            &url,
+        ],
+    );
+    assert_eq!(ready_becomes(&server, 200).await, "ready\n");
+    let s = scrape(server.addr).await;
+    assert_eq!(s.get(UP), 1.0, "{s:?}");
+    assert_eq!(s.get(RECONNECTS), 0.0);
+
+    redis.kill();
+    let body = ready_becomes(&server, 503).await;
+    assert_eq!(body, "redis unavailable: events\n");
+    let s = scrape(server.addr).await;
+    assert!(s.has(UP), "{s:?}");
+    assert_eq!(s.get(UP), 0.0);
+    assert!(s.get(ERRORS) >= 1.0, "the loss is counted: {s:?}");
+    let r = request(server.addr, "GET", "/health", &[], b"").await;
+    assert_eq!(r.status, 200, "the process is up and answers");
+
+    redis.restart();
+    assert_eq!(ready_becomes(&server, 200).await, "ready\n");
+    let s = scrape(server.addr).await;
+    assert_eq!(s.get(UP), 1.0, "{s:?}");
+    assert!(s.get(RECONNECTS) >= 1.0, "{s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_and_metrics_follow_redis_with_pubsub() {
+    ready_follows_redis("redis-pubsub").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_and_metrics_follow_redis_with_streams() {
+    ready_follows_redis("redis-streams").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_redis_there_is_no_redis_metric_and_ready_is_200() {
+    let server = ChatBinary::start(
+        "redis-health-local",
+        &["--app", "loadtest", "--store", "memory", "--metrics"],
+    );
+    assert_eq!(ready_becomes(&server, 200).await, "ready\n");
+    let s = scrape(server.addr).await;
+    assert!(!s.has(UP), "{s:?}");
+}
