@@ -84,13 +84,13 @@ async fn two_binaries_share_a_room_broadcast_through_the_redis_adapter() {
     send(&mut alice, r#"422["bcast","one"]"#).await;
     let mut seen = vec![next_text(&mut alice).await, next_text(&mut alice).await];
     seen.sort();
-    assert_eq!(seen, ["432[]", r#"42["bcast","one"]"#]);
+    assert_eq!(seen, [r#"42["bcast","one"]"#, "432[]"]);
     assert_eq!(next_text(&mut bob).await, r#"42["bcast","one"]"#);
 
     send(&mut bob, r#"423["bcast","two"]"#).await;
     let mut seen = vec![next_text(&mut bob).await, next_text(&mut bob).await];
     seen.sort();
-    assert_eq!(seen, ["433[]", r#"42["bcast","two"]"#]);
+    assert_eq!(seen, [r#"42["bcast","two"]"#, "433[]"]);
     // Alice gets Bob's once: her next frame after it is her own echo.
     assert_eq!(next_text(&mut alice).await, r#"42["bcast","two"]"#);
     send(&mut alice, r#"424["echo","me"]"#).await;
