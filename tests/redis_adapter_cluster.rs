@@ -289,3 +289,84 @@ async fn losing_redis_keeps_local_delivery_and_cross_node_delivery_resumes() {
     assert_eq!(next_text(&mut b1).await, r#"42["news","back"]"#);
     assert_eq!(next_text(&mut a1).await, r#"42["news","back"]"#);
 }
+
+/// A broadcast to everyone from node `zz`, of more than 1 MB.
+fn big_broadcast() -> Vec<u8> {
+    use rmpv::Value as V;
+    let map =
+        |pairs: Vec<(&str, V)>| V::Map(pairs.into_iter().map(|(k, v)| (V::from(k), v)).collect());
+    let message = V::Array(vec![
+        V::from("zz"),
+        map(vec![
+            ("type", V::from(2)),
+            (
+                "data",
+                V::Array(vec![V::from("big"), V::from("x".repeat(1_100_000))]),
+            ),
+            ("nsp", V::from("/")),
+        ]),
+        map(vec![
+            ("rooms", V::Array(Vec::new())),
+            ("except", V::Array(Vec::new())),
+            ("flags", map(Vec::new())),
+        ]),
+    ]);
+    let mut bytes = Vec::new();
+    rmpv::encode::write_value(&mut bytes, &message).expect("encodes");
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_and_oversized_messages_are_counted_and_dropped() {
+    let redis = Redis::start();
+    let url = redis.url();
+    let a = EdgeNode::start(&url).await;
+    let b = EdgeNode::start(&url).await;
+    wait_nodes(&url, 2).await;
+    let (mut b1, _) = client(b.addr, Some("r")).await;
+
+    let client = redis::Client::open(url.as_str()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let bad: [(&str, Vec<u8>); 6] = [
+        ("socket.io#/#", vec![0xc1]),
+        ("socket.io#/#r#", b"\x93\xa1x".to_vec()),
+        ("socket.io-request#/#", b"{not json".to_vec()),
+        (
+            "socket.io-request#/#",
+            br#"{"uid":"zz","type":99}"#.to_vec(),
+        ),
+        ("socket.io-request#/#", vec![0xdc, 0xff, 0xff]),
+        // A valid broadcast, but above the 1 MB limit: refused before
+        // decoding (else b1 would get it).
+        ("socket.io#/#", big_broadcast()),
+    ];
+    for (channel, payload) in bad {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .query_async(&mut conn)
+            .await
+            .expect("publish");
+    }
+    // Each of the two nodes refuses each of the six.
+    for node in [&a, &b] {
+        let deadline = tokio::time::Instant::now() + WITHIN;
+        while node.node.malformed() < 6 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "refused {} of 6",
+                node.node.malformed()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // And both still work.
+    a.io.main()
+        .to("r")
+        .emit("news", "still")
+        .expect("broadcast");
+    assert_eq!(next_text(&mut b1).await, r#"42["news","still"]"#);
+}

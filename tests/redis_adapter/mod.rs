@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use edgeio::server::adapter::redis::RedisAdapterConfig;
+use edgeio::server::adapter::redis::{RedisAdapterConfig, RedisNode};
 use edgeio::server::{AdapterFactory, Io, IoConfig};
 use serde_json::{json, Value};
 
@@ -19,6 +19,8 @@ use crate::sio_client::{join, next_text, send, serve, sid_of, Ws};
 /// `hello` record what they get.
 pub struct EdgeNode {
     pub io: Io,
+    /// Its Redis side (uid, refused-message count).
+    pub node: Arc<RedisNode>,
     pub addr: SocketAddr,
     pub heard: Arc<Mutex<Vec<Vec<Value>>>>,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -26,11 +28,12 @@ pub struct EdgeNode {
 
 impl EdgeNode {
     pub async fn start(redis_url: &str) -> Self {
+        let node = RedisNode::new(RedisAdapterConfig {
+            url: redis_url.to_owned(),
+            ..RedisAdapterConfig::default()
+        });
         let io = Io::new(IoConfig {
-            adapter: AdapterFactory::redis(RedisAdapterConfig {
-                url: redis_url.to_owned(),
-                ..RedisAdapterConfig::default()
-            }),
+            adapter: AdapterFactory::redis_on(node.clone()),
             ..IoConfig::default()
         });
         io.main().on_connection(|socket| {
@@ -56,6 +59,7 @@ impl EdgeNode {
         let (addr, stop) = serve(&io).await;
         Self {
             io,
+            node,
             addr,
             heard,
             _stop: stop,
