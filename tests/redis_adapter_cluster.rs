@@ -30,6 +30,21 @@ async fn command(node: &mut Script, cmd: Value, prefix: &str) -> String {
     tokio::task::block_in_place(|| node.expect(prefix, WITHIN))
 }
 
+/// What Node's `fetchSockets()` on `room` says, once it lists `n` sockets
+/// (asked again while it does not, a bounded number of times).
+async fn fetch_until(node: &mut Script, room: &str, n: usize) -> Vec<Value> {
+    let mut last = Vec::new();
+    for _ in 0..200 {
+        let cmd = json!({"cmd": "fetchSockets", "room": room});
+        last = serde_json::from_str(&command(node, cmd, "fetched").await).expect("JSON");
+        if last.len() == n {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fetchSockets({room}) never listed {n}: {last:?}");
+}
+
 /// Every client's next frame is the marker event `n`: whatever was meant for
 /// it before came exactly once (a duplicate would come first).
 async fn marked(node: &mut Script, clients: &mut [&mut Ws], n: u32) {
@@ -119,15 +134,7 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
         .to(n1_id.clone())
         .sockets_join("s")
         .expect("socketsJoin");
-    let fetched = loop {
-        let cmd = json!({"cmd": "fetchSockets", "room": "s"});
-        let fetched: Vec<Value> =
-            serde_json::from_str(&command(&mut node, cmd, "fetched").await).expect("JSON");
-        if fetched.len() == 2 {
-            break fetched;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let fetched = fetch_until(&mut node, "s", 2).await;
     // Node's fetchSockets sees edgeio's socket with its rooms, data and a
     // handshake in Node's shape.
     let edge = fetched
@@ -153,6 +160,13 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
         fetched.iter().any(|s| s["id"] == n1_id.as_str()),
         "{fetched:?}"
     );
+    // socketsLeave from edgeio takes Node's socket out again.
+    a.io.main()
+        .to(n1_id.clone())
+        .sockets_leave("s")
+        .expect("socketsLeave");
+    let fetched = fetch_until(&mut node, "s", 1).await;
+    assert_eq!(fetched[0]["id"], a2_id.as_str());
 
     // serverSideEmit without ack, both ways.
     a.io.main()
