@@ -299,4 +299,38 @@ mod tests {
         assert_eq!(ack_to_wire(&none), Value::Nil);
         assert!(ack_from_wire(&Value::Ext(1, vec![])).is_err());
     }
+
+    #[test]
+    fn every_packet_type_and_integer_keeps_its_kind() {
+        let wire = |packet_type: u64, data: Value| WirePacket {
+            packet_type,
+            data: Some(data),
+            nsp: "/".into(),
+            id: Some(4),
+        };
+        let ints = Value::Array(vec![Value::from(7u64), Value::from(-3i64)]);
+        for (number, kind) in [
+            (CONNECT, PacketKind::Connect),
+            (DISCONNECT, PacketKind::Disconnect),
+            (ACK, PacketKind::Ack),
+            (BINARY_ACK, PacketKind::Ack),
+            (CONNECT_ERROR, PacketKind::ConnectError),
+        ] {
+            let packet = packet_from_wire(&wire(number, ints.clone()), "/").expect("decodes");
+            assert_eq!(packet.kind, kind, "type {number}");
+            assert_eq!(packet.data, Some(json!([7, -3])));
+            assert_eq!(packet.id, Some(4));
+        }
+    }
+
+    #[test]
+    fn only_a_true_placeholder_is_an_attachment() {
+        let bins = [Bytes::from_static(&[1])];
+        let fake = json!({"_placeholder": false, "num": 0});
+        assert!(matches!(json_to_wire(&fake, &bins), Value::Map(_)));
+        let extra = json!({"_placeholder": true, "num": 0, "x": 1});
+        assert!(matches!(json_to_wire(&extra, &bins), Value::Map(_)));
+        let real = json!({"_placeholder": true, "num": 0});
+        assert_eq!(json_to_wire(&real, &bins), Value::Binary(vec![1]));
+    }
 }

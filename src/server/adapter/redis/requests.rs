@@ -107,7 +107,7 @@ impl Waiter {
         let mut expected = 0u64;
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
-        while counted_nodes < nodes || (acks.responses.len() as u64) < expected {
+        while counted_nodes < nodes || ((acks.responses.len() + acks.missing) as u64) < expected {
             let body = tokio::select! {
                 body = self.answers.recv() => body,
                 () = &mut deadline => break,
@@ -214,6 +214,30 @@ mod tests {
         ));
         // Two nodes expected, one answered: 2 acks missing from it.
         let acks = waiter.broadcast_acks(2, Duration::from_millis(500)).await;
+        assert_eq!(acks.responses.len(), 1);
+        assert_eq!(acks.missing, 2);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_ack_counts_as_missing_and_still_ends_the_wait() {
+        let table = Requests::new(8);
+        let waiter = table.open("r", RequestType::Broadcast).expect("opens");
+        table.answer(response("r", ResponseBody::BroadcastClientCount(3)));
+        table.answer(response("r", ResponseBody::BroadcastAck(Value::from("ok"))));
+        table.answer(response(
+            "r",
+            ResponseBody::BroadcastAck(Value::Ext(1, vec![])),
+        ));
+        table.answer(response(
+            "r",
+            ResponseBody::BroadcastAck(Value::Ext(2, vec![])),
+        ));
+        let acks = tokio::time::timeout(
+            Duration::from_secs(30),
+            waiter.broadcast_acks(1, Duration::from_secs(60)),
+        )
+        .await
+        .expect("ends when every ack came, readable or not");
         assert_eq!(acks.responses.len(), 1);
         assert_eq!(acks.missing, 2);
     }
