@@ -31,7 +31,7 @@ use super::socket::{Sid, Socket};
 use crate::engine::Frame;
 use crate::protocol::Packet;
 
-pub use handle::{AdapterHandle, LocalNamespace};
+pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
 pub use rooms::RoomIndex;
 
