@@ -13,6 +13,7 @@ mod cluster;
 mod handle;
 pub mod local;
 pub mod redis;
+pub mod requests;
 pub mod rooms;
 
 use std::collections::HashSet;
@@ -33,6 +34,7 @@ use crate::protocol::Packet;
 
 pub use handle::{AdapterHandle, LocalNamespace};
 pub use local::LocalAdapter;
+pub use requests::{Answers, Pending, PendingRequests, RequestError};
 pub use rooms::RoomIndex;
 
 /// A room name.
