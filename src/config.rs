@@ -1,6 +1,7 @@
 //! The binary's settings: every flag also an `EDGEIO_*` variable and a key of
 //! the `--config` file ([`load`]); `PORT` is honoured when no address is given.
 
+mod adapter;
 mod buffers;
 mod chat;
 mod command;
@@ -14,6 +15,7 @@ mod shutdown;
 mod sio;
 mod tls;
 
+pub use adapter::AdapterArgs;
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use command::Command;
@@ -204,6 +206,10 @@ pub struct Cli {
     /// Which event store carries events between nodes.
     #[command(flatten)]
     pub events: EventArgs,
+
+    /// Which adapter links this node to others.
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
 
     /// The chat service's token keys.
     #[command(flatten)]

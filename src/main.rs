@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let io_config = IoConfig {
         storage: Some(storage),
         metrics: metrics.clone(),
+        adapter: cli.adapter_factory().map_err(|e| anyhow!(e))?,
         ..cli.io_config()
     };
     let verifier: Option<Arc<dyn Verifier>> = if cli.app == "chat" {

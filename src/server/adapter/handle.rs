@@ -12,8 +12,13 @@ use serde_json::Value;
 use super::{Acks, AdapterFuture, BroadcastOptions, RemoteSocketData, Room};
 use crate::engine::Frame;
 use crate::protocol::Packet;
+use crate::server::event::AckResponse;
 use crate::server::namespace::NsInner;
 use crate::server::socket::{encode_frames, Sid, Socket};
+
+/// One socket's acknowledgement, or `None` when it did not come in time.
+pub type PendingAck =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<AckResponse>> + Send>>;
 
 /// This node's side of a namespace, handed to the adapter to deliver to and
 /// find local sockets.
@@ -221,6 +226,56 @@ impl AdapterHandle {
         let (ack, answer) = crate::server::server_side::ServerSideAck::channel();
         ns.run_server_side_handler(name, args, Some(ack));
         Box::pin(async move { answer.await.ok() })
+    }
+
+    /// This node's connected sockets that `opts` selects.
+    pub fn sockets(&self, opts: &BroadcastOptions) -> Vec<Arc<Socket>> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Vec::new();
+        };
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.sockets(&targets)
+    }
+
+    /// Every room with a socket on this node.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.ns
+            .upgrade()
+            .map(|ns| ns.adapter().rooms())
+            .unwrap_or_default()
+    }
+
+    /// Sends event `packet` to this node's sockets that `opts` selects, each
+    /// with an acknowledgement id: one future per socket asked, resolving to
+    /// its answer, or `None` when it did not come within `timeout`.
+    pub fn ask(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> Vec<PendingAck> {
+        let name = packet.event_name().unwrap_or_default().to_owned();
+        let args = match &packet.data {
+            Some(Value::Array(a)) if !a.is_empty() => a[1..].to_vec(),
+            _ => Vec::new(),
+        };
+        let mut asked: Vec<PendingAck> = Vec::new();
+        for socket in self.sockets(opts) {
+            let Ok((id, rx)) = socket.register_ack() else {
+                continue;
+            };
+            let mut own = packet.clone();
+            own.id = Some(id);
+            socket.notify_outgoing(&name, &args);
+            if socket.send_packet(&own).is_err() {
+                socket.forget_ack(id);
+                continue;
+            }
+            asked.push(Box::pin(async move {
+                socket.await_ack(id, rx, timeout).await.ok()
+            }));
+        }
+        asked
     }
 }
 

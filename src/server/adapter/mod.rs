@@ -33,7 +33,7 @@ use super::socket::Sid;
 use crate::engine::Frame;
 use crate::protocol::Packet;
 
-pub use handle::{AdapterHandle, LocalNamespace};
+pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
 pub use remote::{RemoteSocket, RemoteSocketData, SocketHandshake};
 pub use requests::{Answers, Pending, PendingRequests, RequestError};
