@@ -283,6 +283,8 @@ mod tests {
         assert!(!table.answer("nobody", 8));
         assert_eq!(table.unknown_answers(), 2);
         assert!(table.is_pending(pending.id()));
+        assert!(!table.is_pending("nobody"));
+        assert!(!table.is_empty());
     }
 
     #[tokio::test]
