@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adapter::{Acks, AdapterFuture, BroadcastOptions, LocalNamespace, Room};
+use super::adapter::{Acks, AdapterFuture, BroadcastOptions, LocalNamespace, RemoteSocket, Room};
 use super::drive::drive;
 use super::error::{AckError, AdapterError, BroadcastAckError, EmitError};
 use super::event::AckResponse;
@@ -54,6 +54,17 @@ impl BroadcastOperator {
         nss.insert(0, ns);
         Self {
             nss,
+            opts: BroadcastOptions::default(),
+            timeout,
+        }
+    }
+
+    /// An operator reaching namespace `ns` alone (not the namespaces it
+    /// created, if it is a dynamic parent).
+    pub(crate) fn only(ns: Arc<NsInner>) -> Self {
+        let timeout = ns.ack_timeout();
+        Self {
+            nss: vec![ns],
             opts: BroadcastOptions::default(),
             timeout,
         }
@@ -109,15 +120,21 @@ impl BroadcastOperator {
             .collect()
     }
 
-    /// The sockets selected, through the adapter (socket.io's
-    /// `fetchSockets`).
-    pub async fn fetch_sockets(&self) -> Result<Vec<Arc<Socket>>, AdapterError> {
+    /// The sockets selected on every node, through the adapter (socket.io's
+    /// `fetchSockets`): what they were when fetched, and actions that reach
+    /// them wherever they are.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
         let mut out = Vec::new();
         for ns in &self.nss {
             let fetch = ns
                 .adapter()
                 .fetch_sockets(&LocalNamespace { inner: ns }, &self.opts);
-            out.extend(fetch.await?);
+            out.extend(
+                fetch
+                    .await?
+                    .into_iter()
+                    .map(|data| RemoteSocket::new(ns.clone(), data)),
+            );
         }
         Ok(out)
     }

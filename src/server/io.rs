@@ -13,8 +13,10 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+use super::adapter::RemoteSocket;
 use super::client::Client;
 use super::config::IoConfig;
+use super::error::AdapterError;
 use super::handlers::panic_message;
 use super::namespace::{Namespace, NsInner, NsSetup};
 use super::storage::ServerStorage;
@@ -119,6 +121,18 @@ impl Io {
     /// The main namespace, `/`.
     pub fn main(&self) -> Namespace {
         self.of("/")
+    }
+
+    /// Every socket of the main namespace, on any node (socket.io's
+    /// `io.fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.main().fetch_sockets().await
+    }
+
+    /// How many nodes serve the cluster, this one included (socket.io's
+    /// `io.serverCount()`).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.main().server_count().await
     }
 
     /// The names of the namespaces that exist now (those created with

@@ -21,10 +21,14 @@ mod handlers;
 pub mod io;
 pub mod namespace;
 mod recovery;
+pub mod server_side;
 pub mod socket;
 pub mod storage;
 
-pub use adapter::{Acks, Adapter, AdapterFactory, BroadcastOptions, LocalAdapter};
+pub use adapter::{
+    Acks, Adapter, AdapterFactory, BroadcastOptions, LocalAdapter, RemoteSocket, RemoteSocketData,
+    SocketHandshake,
+};
 pub use broadcast::BroadcastOperator;
 pub use config::{IoConfig, RecoveryConfig};
 pub use error::{
@@ -33,5 +37,6 @@ pub use error::{
 pub use event::{AckResponse, AckSender, Event};
 pub use io::Io;
 pub use namespace::Namespace;
+pub use server_side::{ServerSideAck, ServerSideAckError};
 pub use socket::Socket;
 pub use storage::ServerStorage;

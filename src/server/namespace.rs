@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -11,21 +10,21 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::adapter::remote::ConnectedAt;
 use super::adapter::{
-    Adapter, AdapterContext, AdapterFactory, AdapterHandle, LocalNamespace, Room,
+    Adapter, AdapterContext, AdapterFactory, AdapterHandle, LocalNamespace, RemoteSocket, Room,
 };
 use super::broadcast::BroadcastOperator;
 use super::config::RecoveryConfig;
 use super::drive::drive;
-use super::error::{ConnectError, EmitError};
-use super::handlers::panic_message;
+use super::error::{AdapterError, ConnectError, EmitError};
 use super::recovery::RecoveryStore;
+use super::server_side::ServerSideHandler;
 use super::socket::{Sid, Socket};
 use super::storage::ServerStorage;
-use crate::metrics::{HandlerError, Metrics};
+use crate::metrics::Metrics;
 
 type ConnectionHandler = Arc<dyn Fn(&Arc<Socket>) + Send + Sync>;
-type ServerSideHandler = Arc<dyn Fn(&[Value]) + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub(crate) type Middleware =
     Arc<dyn Fn(Arc<Socket>) -> BoxFuture<Result<(), ConnectError>> + Send + Sync>;
@@ -190,31 +189,6 @@ impl Namespace {
         self.broadcast().emit(name, data)
     }
 
-    /// Sends event `name` to this namespace's server-side handlers on the
-    /// other nodes of a cluster (never to this one), as socket.io's
-    /// `serverSideEmit`. Done now when the adapter can; otherwise in the
-    /// background, its error logged.
-    pub fn server_side_emit(&self, name: &str, args: &[Value]) -> Result<(), EmitError> {
-        let nsp = LocalNamespace { inner: &self.inner };
-        let future = self.inner.adapter.server_side_emit(&nsp, name, args);
-        match drive("server-side emit", future) {
-            Some(Err(e)) => Err(e.into()),
-            _ => Ok(()),
-        }
-    }
-
-    /// Sets the handler of event `name` sent by other nodes with
-    /// [`Namespace::server_side_emit`].
-    pub fn on_server_side_emit<F>(&self, name: &str, handler: F) -> &Self
-    where
-        F: Fn(&[Value]) + Send + Sync + 'static,
-    {
-        if let Ok(mut h) = self.inner.server_side.write() {
-            h.insert(name.to_owned(), Arc::new(handler));
-        }
-        self
-    }
-
     /// The connected socket `id`.
     pub fn socket(&self, id: &str) -> Option<Arc<Socket>> {
         self.inner.sockets.read().ok()?.get(id).cloned()
@@ -225,9 +199,28 @@ impl Namespace {
         self.inner.sockets.read().map(|s| s.len()).unwrap_or(0)
     }
 
-    /// Rooms with at least one socket.
+    /// Rooms with at least one socket on this node.
     pub fn rooms(&self) -> Vec<Room> {
         self.inner.adapter.rooms()
+    }
+
+    /// Rooms with at least one socket on any node (socket.io's
+    /// `adapter.allRooms()`).
+    pub async fn all_rooms(&self) -> Result<Vec<Room>, AdapterError> {
+        let nsp = LocalNamespace { inner: &self.inner };
+        self.inner.adapter.all_rooms(&nsp).await
+    }
+
+    /// Every socket of the namespace, on any node (socket.io's
+    /// `fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// How many nodes serve the namespace, this one included (socket.io's
+    /// `serverCount`).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.inner.adapter.server_count().await
     }
 }
 
@@ -280,26 +273,20 @@ impl NsInner {
         self.setup.ack_timeout
     }
 
-    pub(crate) fn run_server_side_handler(&self, name: &str, args: &[Value]) {
-        let handler = self
-            .server_side
-            .read()
-            .ok()
-            .and_then(|h| h.get(name).cloned());
-        match (handler, &self.parent) {
-            (Some(h), _) => {
-                if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| h(args))) {
-                    self.metrics().socketio().handler_error(HandlerError::Panic);
-                    tracing::error!(
-                        ns = %self.name,
-                        event = name,
-                        panic = panic_message(&*panic),
-                        "server-side handler panicked"
-                    );
-                }
-            }
-            (None, Some(parent)) => parent.run_server_side_handler(name, args),
-            (None, None) => tracing::debug!(ns = %self.name, name, "no server-side handler"),
+    /// The dynamic parent that created this namespace.
+    pub(crate) fn parent(&self) -> Option<&Arc<NsInner>> {
+        self.parent.as_ref()
+    }
+
+    /// The handler of server-side event `name` set on this namespace.
+    pub(crate) fn server_side_handler(&self, name: &str) -> Option<ServerSideHandler> {
+        self.server_side.read().ok()?.get(name).cloned()
+    }
+
+    /// Sets the handler of server-side event `name`.
+    pub(crate) fn set_server_side_handler(&self, name: &str, handler: ServerSideHandler) {
+        if let Ok(mut h) = self.server_side.write() {
+            h.insert(name.to_owned(), handler);
         }
     }
 
@@ -312,6 +299,8 @@ impl NsInner {
     }
 
     pub(crate) fn insert(&self, socket: Arc<Socket>) {
+        // Told in its handshake (`time`, `issued`) when it is fetched.
+        socket.insert(ConnectedAt(std::time::SystemTime::now()));
         if let Ok(mut s) = self.sockets.write() {
             if s.insert(socket.id().clone(), socket).is_none() {
                 self.metrics().socketio().socket_joined(&self.name);

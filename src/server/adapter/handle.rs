@@ -2,16 +2,17 @@
 //! the duration of a call, and [`AdapterHandle`], kept from `init` to
 //! deliver what other nodes send.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::server::event::AckResponse;
-
-use super::{Acks, AdapterFuture, BroadcastOptions, Room};
+use super::{Acks, AdapterFuture, BroadcastOptions, RemoteSocketData, Room};
 use crate::engine::Frame;
 use crate::protocol::Packet;
+use crate::server::event::AckResponse;
 use crate::server::namespace::NsInner;
 use crate::server::socket::{encode_frames, Sid, Socket};
 
@@ -35,6 +36,14 @@ impl LocalNamespace<'_> {
     pub fn sockets(&self, sids: &[Sid]) -> Vec<Arc<Socket>> {
         sids.iter()
             .filter_map(|sid| self.inner.socket(sid))
+            .collect()
+    }
+
+    /// What this node tells of each of `sids` connected here.
+    pub fn socket_data(&self, sids: &[Sid]) -> Vec<RemoteSocketData> {
+        sids.iter()
+            .filter_map(|sid| self.inner.socket(sid))
+            .map(|socket| RemoteSocketData::of(&socket))
             .collect()
     }
 
@@ -187,8 +196,36 @@ impl AdapterHandle {
     /// Runs this node's server-side handler of event `name`.
     pub fn server_side_emit(&self, name: &str, args: &[Value]) {
         if let Some(ns) = self.ns.upgrade() {
-            ns.run_server_side_handler(name, args);
+            ns.run_server_side_handler(name, args, None);
         }
+    }
+
+    /// What this node tells of its sockets that `opts` selects (to answer
+    /// another node's `fetch_sockets`).
+    pub fn fetch_sockets(&self, opts: &BroadcastOptions) -> Vec<RemoteSocketData> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Vec::new();
+        };
+        let targets = ns.adapter().local_targets(opts);
+        LocalNamespace { inner: &ns }.socket_data(&targets)
+    }
+
+    /// Runs this node's server-side handler of event `name`, asking it to
+    /// acknowledge (another node's `server_side_emit_with_ack`). Resolves
+    /// to its answer, or to `None` when there is no handler or it dropped
+    /// the acknowledgement; a handler may keep it as long as it likes, so
+    /// the caller bounds the wait.
+    pub fn server_side_emit_with_ack(
+        &self,
+        name: &str,
+        args: &[Value],
+    ) -> Pin<Box<dyn Future<Output = Option<Value>> + Send + 'static>> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Box::pin(std::future::ready(None));
+        };
+        let (ack, answer) = crate::server::server_side::ServerSideAck::channel();
+        ns.run_server_side_handler(name, args, Some(ack));
+        Box::pin(async move { answer.await.ok() })
     }
 
     /// This node's connected sockets that `opts` selects.

@@ -13,6 +13,8 @@ mod cluster;
 mod handle;
 pub mod local;
 pub mod redis;
+pub mod remote;
+pub mod requests;
 pub mod rooms;
 
 use std::collections::HashSet;
@@ -27,12 +29,14 @@ use serde_json::Value;
 
 use super::error::AdapterError;
 use super::event::AckResponse;
-use super::socket::{Sid, Socket};
+use super::socket::Sid;
 use crate::engine::Frame;
 use crate::protocol::Packet;
 
 pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
+pub use remote::{RemoteSocket, RemoteSocketData, SocketHandshake};
+pub use requests::{Answers, Pending, PendingRequests, RequestError};
 pub use rooms::RoomIndex;
 
 /// A room name.
@@ -173,13 +177,15 @@ pub trait Adapter: Send + Sync + 'static {
         nsp.emit_with_ack(&self.local_targets(opts), packet, timeout)
     }
 
-    /// The sockets `opts` selects.
+    /// What every node tells of the sockets `opts` selects (socket.io's
+    /// `fetchSockets`); this node's are told by
+    /// [`LocalNamespace::socket_data`].
     fn fetch_sockets(
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
-    ) -> AdapterFuture<Vec<Arc<Socket>>> {
-        ready(Ok(nsp.sockets(&self.local_targets(opts))))
+    ) -> AdapterFuture<Vec<RemoteSocketData>> {
+        ready(Ok(nsp.socket_data(&self.local_targets(opts))))
     }
 
     /// Makes the sockets `opts` selects join `rooms`.
@@ -223,5 +229,30 @@ pub trait Adapter: Send + Sync + 'static {
         _args: &[Value],
     ) -> AdapterFuture<()> {
         ready(Ok(()))
+    }
+
+    /// Sends event `name` to the namespace's server-side handlers on the
+    /// *other* nodes, each asked to acknowledge it, and collects, within
+    /// `timeout`, one answer per node (the first argument of its
+    /// acknowledgement) and how many nodes did not answer. With no other
+    /// node: no answer, at once.
+    fn server_side_emit_with_ack(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        _name: &str,
+        _args: &[Value],
+        _timeout: Duration,
+    ) -> AdapterFuture<Answers<Value>> {
+        ready(Ok(Answers::default()))
+    }
+
+    /// How many nodes serve the namespace, this one included.
+    fn server_count(&self) -> AdapterFuture<usize> {
+        ready(Ok(1))
+    }
+
+    /// Every room of the namespace that has a socket on any node.
+    fn all_rooms(&self, _nsp: &LocalNamespace<'_>) -> AdapterFuture<Vec<Room>> {
+        ready(Ok(self.rooms()))
     }
 }

@@ -12,12 +12,13 @@ use serde_json::Value as Json;
 use super::convert::{filter_to_wire, opts_to_wire, packet_to_wire};
 use super::link::Link;
 use super::node::{random_id, RedisNode};
+use super::remote_ops::Asker;
 use super::wire::{from_json, BroadcastMessage, Request, RequestBody, RequestType, Target, Value};
 use crate::engine::Frame;
 use crate::protocol::Packet;
 use crate::server::adapter::{
-    ready, Acks, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, LocalNamespace, Room,
-    RoomIndex,
+    ready, Acks, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
+    RemoteSocketData, Room, RoomIndex,
 };
 use crate::server::error::AdapterError;
 use crate::server::socket::Sid;
@@ -220,6 +221,54 @@ impl Adapter for RedisAdapter {
         data.push(Value::from(name));
         data.extend(args.iter().cloned().map(from_json));
         self.tell(false, RequestBody::ServerSideEmit { data })
+    }
+
+    fn fetch_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<Vec<RemoteSocketData>> {
+        let local = nsp.socket_data(&self.local_targets(opts));
+        let remote = self.asker().fetch_sockets(opts);
+        Box::pin(async move {
+            let mut all = local;
+            all.extend(remote.await?);
+            Ok(all)
+        })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        name: &str,
+        args: &[Json],
+        timeout: Duration,
+    ) -> AdapterFuture<Answers<Json>> {
+        self.asker().server_side_emit_with_ack(name, args, timeout)
+    }
+
+    fn server_count(&self) -> AdapterFuture<usize> {
+        self.asker().server_count()
+    }
+
+    fn all_rooms(&self, _nsp: &LocalNamespace<'_>) -> AdapterFuture<Vec<Room>> {
+        let mut local = self.rooms();
+        let remote = self.asker().all_rooms();
+        Box::pin(async move {
+            local.extend(remote.await?);
+            local.sort();
+            local.dedup();
+            Ok(local)
+        })
+    }
+}
+
+impl RedisAdapter {
+    fn asker(&self) -> Asker<'_> {
+        Asker {
+            node: &self.node,
+            link: &self.link,
+        }
     }
 }
 

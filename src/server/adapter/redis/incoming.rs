@@ -124,7 +124,23 @@ pub fn request(
                 _ => return Err(WireError::WrongType("data")),
             };
             let args = data.map(|v| to_json(&v)).collect::<Result<Vec<_>, _>>()?;
-            handle.server_side_emit(&name, &args);
+            match id {
+                // Asked to acknowledge: the handler's answer, if it gives one
+                // within the request timeout (Node's asker waits that long).
+                Some(id) => {
+                    let answer = handle.server_side_emit_with_ack(&name, &args);
+                    let (node, channel) = (node.clone(), link.channels().response().to_owned());
+                    let timeout = node.config().requests_timeout;
+                    tokio::spawn(async move {
+                        if let Ok(Some(answer)) = tokio::time::timeout(timeout, answer).await {
+                            let body =
+                                ResponseBody::ServerSideEmitAck(super::wire::from_json(answer));
+                            publish_response(&node, &channel, id, body).await;
+                        }
+                    });
+                }
+                None => handle.server_side_emit(&name, &args),
+            }
         }
         RequestBody::Broadcast { packet, opts } => {
             let Some(id) = id else {

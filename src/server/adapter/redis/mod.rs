@@ -16,6 +16,7 @@ mod handshake;
 mod incoming;
 mod link;
 mod node;
+mod remote_ops;
 mod requests;
 pub mod wire;
 

@@ -97,6 +97,11 @@ impl Requests {
 }
 
 impl Waiter {
+    /// The next answer to this request; `None` once the table is gone.
+    pub async fn recv(&mut self) -> Option<ResponseBody> {
+        self.answers.recv().await
+    }
+
     /// Collects the answers to a `BROADCAST` from `nodes` other nodes: each
     /// says how many clients it asked, then sends one ack per client. Ends
     /// when every node answered and every ack came, or at `timeout`; the
