@@ -14,6 +14,7 @@ mod handle;
 pub mod local;
 pub mod redis;
 pub mod rooms;
+pub mod streams;
 
 use std::collections::HashSet;
 use std::future::Future;
