@@ -12,6 +12,7 @@ mod net;
 mod recovery;
 mod shutdown;
 mod sio;
+mod streams;
 mod tls;
 
 pub use buffers::BufferArgs;
@@ -25,6 +26,7 @@ pub use net::NetArgs;
 pub use recovery::RecoveryArgs;
 pub use shutdown::ShutdownArgs;
 pub use sio::SioArgs;
+pub use streams::StreamsArgs;
 pub use tls::TlsArgs;
 
 use std::net::SocketAddr;
@@ -204,6 +206,10 @@ pub struct Cli {
     /// Which event store carries events between nodes.
     #[command(flatten)]
     pub events: EventArgs,
+
+    /// The Redis Streams adapter's stream.
+    #[command(flatten)]
+    pub streams: StreamsArgs,
 
     /// The chat service's token keys.
     #[command(flatten)]
