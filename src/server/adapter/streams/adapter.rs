@@ -5,6 +5,7 @@
 //! what other nodes send is applied here by [`apply`].
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -28,6 +29,8 @@ pub struct StreamsAdapter {
     ns: String,
     rooms: RoomIndex,
     node: Arc<StreamsNode>,
+    /// Its registration on the node (0 before `init`).
+    registration: AtomicU64,
 }
 
 impl StreamsAdapter {
@@ -37,6 +40,7 @@ impl StreamsAdapter {
             ns: ns.to_owned(),
             rooms: RoomIndex::new(),
             node,
+            registration: AtomicU64::new(0),
         }
     }
 
@@ -111,7 +115,8 @@ pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<
 
 impl Adapter for StreamsAdapter {
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
-        self.node.shared.register(&self.ns, handle);
+        let number = self.node.shared.register(&self.ns, handle);
+        self.registration.store(number, Ordering::Relaxed);
         ready(Ok(()))
     }
 
@@ -216,6 +221,7 @@ impl Adapter for StreamsAdapter {
 
 impl Drop for StreamsAdapter {
     fn drop(&mut self) {
-        self.node.shared.unregister(&self.ns);
+        let number = self.registration.load(Ordering::Relaxed);
+        self.node.shared.unregister(&self.ns, number);
     }
 }

@@ -4,6 +4,7 @@
 //! namespaces that what they read is dispatched to.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -42,8 +43,11 @@ pub(super) struct Shared {
     pub(super) client: redis::Client,
     /// The publishing connection, made on first use and re-made by itself.
     publisher: OnceCell<ConnectionManager>,
-    /// The namespaces on this node, by name.
-    handles: Mutex<HashMap<String, AdapterHandle>>,
+    /// The namespaces on this node, by name, with the registration that
+    /// put each there.
+    handles: Mutex<HashMap<String, (u64, AdapterHandle)>>,
+    /// The last registration number given.
+    registrations: AtomicU64,
     /// Tells the subscriber of a new namespace.
     subscribe: mpsc::UnboundedSender<String>,
 }
@@ -70,7 +74,7 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&message.nsp)
-            .cloned();
+            .map(|(_, handle)| handle.clone());
         if let Some(handle) = handle {
             if let Err(e) = apply(&handle, &message) {
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
@@ -78,21 +82,25 @@ impl Shared {
         }
     }
 
-    /// Registers namespace `nsp` to receive what other nodes send it.
-    pub(super) fn register(&self, nsp: &str, handle: AdapterHandle) {
+    /// Registers namespace `nsp` to receive what other nodes send it;
+    /// returns the registration's number, for [`Shared::unregister`].
+    pub(super) fn register(&self, nsp: &str, handle: AdapterHandle) -> u64 {
+        let number = self.registrations.fetch_add(1, Ordering::Relaxed) + 1;
         self.handles
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(nsp.to_owned(), handle);
+            .insert(nsp.to_owned(), (number, handle));
         let _ = self.subscribe.send(nsp.to_owned());
+        number
     }
 
-    /// Forgets namespace `nsp`.
-    pub(super) fn unregister(&self, nsp: &str) {
-        self.handles
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(nsp);
+    /// Forgets namespace `nsp` if registration `number` is still the one in
+    /// place (a namespace re-created meanwhile keeps its new one).
+    pub(super) fn unregister(&self, nsp: &str, number: u64) {
+        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        if handles.get(nsp).is_some_and(|(n, _)| *n == number) {
+            handles.remove(nsp);
+        }
     }
 
     async fn publisher(&self) -> Result<ConnectionManager, AdapterError> {
@@ -173,6 +181,7 @@ impl StreamsNode {
             client,
             publisher: OnceCell::new(),
             handles: Mutex::default(),
+            registrations: AtomicU64::new(0),
             subscribe,
         });
         let (ready_tx, ready_rx) = oneshot::channel();
