@@ -14,6 +14,7 @@ mod recovery;
 mod redis;
 mod shutdown;
 mod sio;
+mod streams;
 mod tls;
 
 pub use adapter::AdapterArgs;
@@ -29,6 +30,7 @@ pub use recovery::RecoveryArgs;
 pub use redis::RedisArgs;
 pub use shutdown::ShutdownArgs;
 pub use sio::SioArgs;
+pub use streams::StreamsArgs;
 pub use tls::TlsArgs;
 
 use std::net::SocketAddr;
@@ -212,6 +214,10 @@ pub struct Cli {
     /// Which adapter links this node to others.
     #[command(flatten)]
     pub adapter: AdapterArgs,
+
+    /// The Redis Streams adapter's stream.
+    #[command(flatten)]
+    pub streams: StreamsArgs,
 
     /// The chat service's token keys.
     #[command(flatten)]

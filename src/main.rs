@@ -81,11 +81,15 @@ async fn main() -> anyhow::Result<()> {
     if let Some(events) = factory.event_store().health() {
         redis_health.add(events);
     }
+    let adapter = cli.adapter_factory().map_err(|e| anyhow!(e))?;
+    if let Some(health) = adapter.health() {
+        redis_health.add(health);
+    }
     metrics.watch_redis(redis_health.clone());
     let io_config = IoConfig {
         storage: Some(storage),
         metrics: metrics.clone(),
-        adapter: cli.adapter_factory().map_err(|e| anyhow!(e))?,
+        adapter,
         ..cli.io_config()
     };
     let verifier: Option<Arc<dyn Verifier>> = if cli.app == "chat" {

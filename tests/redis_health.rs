@@ -1,8 +1,9 @@
 //! The binary reports Redis health: with `--events redis-pubsub` or
-//! `--events redis-streams` and `--metrics`, `/ready` answers 200 and
-//! `edgeio_redis_up{component="events"}` is 1 while Redis is there; once the
-//! test's `redis-server` is killed, `/ready` answers 503 `redis unavailable:
-//! events` and the gauge is 0 with the loss counted in
+//! `--events redis-streams` (component `events`), or `--adapter redis` or
+//! `--adapter redis-streams` (component `adapter`), and `--metrics`, `/ready`
+//! answers 200 and `edgeio_redis_up{component="..."}` is 1 while Redis is
+//! there; once the test's `redis-server` is killed, `/ready` answers 503
+//! `redis unavailable: <component>` and the gauge is 0 with the loss counted in
 //! `edgeio_redis_errors_total`; once it is restarted on the same port, 200
 //! and 1 again, with one more `edgeio_redis_reconnects_total`. The process
 //! answers `/health` throughout. Every wait is bounded and polls: no timing
@@ -22,8 +23,11 @@ use metrics_support::scrape;
 use redis_support::Redis;
 
 const UP: &str = r#"edgeio_redis_up{component="events"}"#;
-const ERRORS: &str = r#"edgeio_redis_errors_total{component="events"}"#;
-const RECONNECTS: &str = r#"edgeio_redis_reconnects_total{component="events"}"#;
+
+/// The series `metric` of `component`.
+fn series(metric: &str, component: &str) -> String {
+    format!(r#"{metric}{{component="{component}"}}"#)
+}
 
 /// Polls `/ready` until it answers `status` (at most 60 s: the store's
 /// reconnection backoff tops out at 5 s) and returns the body.
@@ -46,53 +50,70 @@ async fn ready_becomes(server: &ChatBinary, status: u16) -> String {
     }
 }
 
-async fn ready_follows_redis(events: &str) {
+/// With `flag value` on a Redis of the test's own, `/ready` and the
+/// metrics of `component` follow Redis going and coming back.
+async fn ready_follows_redis(flag: &str, value: &str, component: &str) {
+    let (up, errors, reconnects) = (
+        series("edgeio_redis_up", component),
+        series("edgeio_redis_errors_total", component),
+        series("edgeio_redis_reconnects_total", component),
+    );
     let mut redis = Redis::start();
     let url = redis.url();
     let server = ChatBinary::start(
-        &format!("redis-health-{events}"),
+        &format!("redis-health-{value}"),
         &[
             "--app",
             "loadtest",
             "--store",
             "memory",
             "--metrics",
-            "--events",
-            events,
+            flag,
+            value,
             "--redis-url",
             &url,
         ],
     );
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let s = scrape(server.addr).await;
-    assert_eq!(s.get(UP), 1.0, "{s:?}");
-    assert_eq!(s.get(RECONNECTS), 0.0);
+    assert_eq!(s.get(&up), 1.0, "{s:?}");
+    assert_eq!(s.get(&reconnects), 0.0);
 
     redis.kill();
     let body = ready_becomes(&server, 503).await;
-    assert_eq!(body, "redis unavailable: events\n");
+    assert_eq!(body, format!("redis unavailable: {component}\n"));
     let s = scrape(server.addr).await;
-    assert!(s.has(UP), "{s:?}");
-    assert_eq!(s.get(UP), 0.0);
-    assert!(s.get(ERRORS) >= 1.0, "the loss is counted: {s:?}");
+    assert!(s.has(&up), "{s:?}");
+    assert_eq!(s.get(&up), 0.0);
+    assert!(s.get(&errors) >= 1.0, "the loss is counted: {s:?}");
     let r = request(server.addr, "GET", "/health", &[], b"").await;
     assert_eq!(r.status, 200, "the process is up and answers");
 
     redis.restart();
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let s = scrape(server.addr).await;
-    assert_eq!(s.get(UP), 1.0, "{s:?}");
-    assert!(s.get(RECONNECTS) >= 1.0, "{s:?}");
+    assert_eq!(s.get(&up), 1.0, "{s:?}");
+    assert!(s.get(&reconnects) >= 1.0, "{s:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ready_and_metrics_follow_redis_with_pubsub() {
-    ready_follows_redis("redis-pubsub").await;
+    ready_follows_redis("--events", "redis-pubsub", "events").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ready_and_metrics_follow_redis_with_streams() {
-    ready_follows_redis("redis-streams").await;
+    ready_follows_redis("--events", "redis-streams", "events").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_and_metrics_follow_redis_with_the_redis_adapter() {
+    ready_follows_redis("--adapter", "redis", "adapter").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_and_metrics_follow_redis_with_the_streams_adapter() {
+    ready_follows_redis("--adapter", "redis-streams", "adapter").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::server::adapter::redis::{RedisAdapterConfig, DEFAULT_PREFIX};
+use crate::server::adapter::streams::StreamsAdapterConfig;
 use crate::server::AdapterFactory;
 
 use super::Cli;
@@ -51,6 +52,7 @@ impl Cli {
     pub fn redis_adapter_config(&self) -> RedisAdapterConfig {
         RedisAdapterConfig {
             url: self.events.redis_url.clone(),
+            ca_file: self.redis.redis_ca.clone(),
             prefix: self.adapter.redis_prefix.clone(),
             requests_timeout: Duration::from_millis(self.adapter.adapter_requests_timeout),
             max_message_bytes: self.max_payload,
@@ -58,11 +60,24 @@ impl Cli {
         }
     }
 
-    /// The adapter factory these flags pick.
+    /// The Redis Streams adapter's settings these flags describe (its
+    /// pub/sub channels under `--redis-prefix`, as Node's `channelPrefix`).
+    pub fn streams_config(&self) -> StreamsAdapterConfig {
+        let mut config = self
+            .streams
+            .streams_adapter_config(&self.events.redis_url, &self.adapter.redis_prefix);
+        config.ca_file = self.redis.redis_ca.clone();
+        config
+    }
+
+    /// The adapter factory these flags pick (the Redis Streams adapter
+    /// starts its reader: it needs a tokio runtime).
     pub fn adapter_factory(&self) -> Result<AdapterFactory, String> {
         match self.adapter.adapter.as_str() {
             "redis" => Ok(AdapterFactory::redis(self.redis_adapter_config())),
-            "redis-streams" => Err("the redis-streams adapter is not in this build yet".into()),
+            "redis-streams" => {
+                AdapterFactory::redis_streams(self.streams_config()).map_err(|e| e.to_string())
+            }
             _ => Ok(AdapterFactory::local()),
         }
     }
@@ -99,9 +114,28 @@ mod tests {
         assert_eq!(config.prefix, "prod");
         assert_eq!(config.requests_timeout, Duration::from_millis(1500));
         assert!(cli.adapter_factory().is_ok());
-        let cli = Cli::try_parse_from(["edgeio", "--adapter", "redis-streams"]).expect("parses");
-        let refused = cli.adapter_factory().expect_err("refused");
-        assert!(refused.contains("redis-streams"), "{refused}");
+        assert_eq!(config.ca_file, None);
+        let cli = Cli::try_parse_from([
+            "edgeio",
+            "--adapter",
+            "redis-streams",
+            "--redis-url",
+            "rediss://:pw@10.0.0.4:6390/",
+            "--redis-ca",
+            "/etc/edgeio/ca.pem",
+            "--redis-prefix",
+            "prod",
+            "--redis-stream-name",
+            "events",
+        ])
+        .expect("parses");
+        let ca = Some(std::path::PathBuf::from("/etc/edgeio/ca.pem"));
+        assert_eq!(cli.redis_adapter_config().ca_file, ca);
+        let streams = cli.streams_config();
+        assert_eq!(streams.url, "rediss://:pw@10.0.0.4:6390/");
+        assert_eq!(streams.ca_file, ca);
+        assert_eq!(streams.channel_prefix, "prod");
+        assert_eq!(streams.stream_name, "events");
         assert!(Cli::try_parse_from(["edgeio", "--adapter", "kafka"]).is_err());
     }
 }

@@ -35,9 +35,9 @@ pub use self::sled::{FlushObserver, SledStoreFactory};
 pub use cache::{Cache, MapCache, MessageListener};
 pub use error::{Result, StorageError};
 pub use event::{
-    masked_url, EventListener, EventMessage, EventStore, EventStoreMode, EventStoreType, EventType,
-    LocalEventStore, PublishMode, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
-    SubscriptionId,
+    masked_url, open_redis_client, EventListener, EventMessage, EventStore, EventStoreMode,
+    EventStoreType, EventType, LocalEventStore, PublishMode, RedisEventConfig,
+    RedisPubSubEventStore, RedisStreamEventStore, SubscriptionId,
 };
 pub use factory::StoreFactory;
 pub use health::{ComponentHealth, ComponentStatus, Health};

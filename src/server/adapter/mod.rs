@@ -16,6 +16,7 @@ pub mod redis;
 pub mod remote;
 pub mod requests;
 pub mod rooms;
+pub mod streams;
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -83,7 +84,12 @@ type BuildAdapter = dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync;
 
 /// Builds the adapter of each namespace.
 #[derive(Clone)]
-pub struct AdapterFactory(Arc<BuildAdapter>);
+pub struct AdapterFactory {
+    build: Arc<BuildAdapter>,
+    /// Whether the adapters' service (Redis) is reachable, for `/ready` and
+    /// the metrics; `None` for an adapter that needs none.
+    health: Option<edgeio_storage::ComponentHealth>,
+}
 
 /// What an adapter is built with.
 pub struct AdapterContext {
@@ -99,7 +105,22 @@ impl AdapterFactory {
     where
         F: Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync + 'static,
     {
-        Self(Arc::new(build))
+        Self {
+            build: Arc::new(build),
+            health: None,
+        }
+    }
+
+    /// The same factory, reporting its adapters' reach of their service
+    /// through `health`.
+    pub fn with_health(mut self, health: edgeio_storage::ComponentHealth) -> Self {
+        self.health = Some(health);
+        self
+    }
+
+    /// Whether its adapters reach their service (Redis), when they need one.
+    pub fn health(&self) -> Option<edgeio_storage::ComponentHealth> {
+        self.health.clone()
     }
 
     /// The in-memory adapter, publishing through the storage's event store.
@@ -108,7 +129,7 @@ impl AdapterFactory {
     }
 
     pub(crate) fn build(&self, ctx: &AdapterContext) -> Arc<dyn Adapter> {
-        (self.0)(ctx)
+        (self.build)(ctx)
     }
 }
 

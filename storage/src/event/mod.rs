@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
-pub use self::redis::{masked_url, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore};
+pub use self::redis::{
+    masked_url, open_redis_client, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
+};
 pub use local::LocalEventStore;
 
 /// What an event is about. Listeners subscribe by type.

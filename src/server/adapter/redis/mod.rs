@@ -34,6 +34,8 @@ use super::AdapterFactory;
 pub struct RedisAdapterConfig {
     /// The Redis URL (`redis://`, `rediss://`, a password in it).
     pub url: String,
+    /// A PEM file of CAs to trust for `rediss://` instead of the system's.
+    pub ca_file: Option<std::path::PathBuf>,
     /// The prefix of every channel (Node's `key`), `socket.io` by default.
     pub prefix: String,
     /// How long a request waits for the other nodes' answers (Node's
@@ -53,6 +55,7 @@ impl Default for RedisAdapterConfig {
     fn default() -> Self {
         Self {
             url: "redis://127.0.0.1:6379/".into(),
+            ca_file: None,
             prefix: DEFAULT_PREFIX.into(),
             requests_timeout: Duration::from_secs(5),
             max_message_bytes: 1_000_000,
@@ -70,6 +73,7 @@ impl AdapterFactory {
     /// The Redis adapter for every namespace, on `node` (to keep a handle
     /// on the node: its uid, its refused-message count).
     pub fn redis_on(node: Arc<RedisNode>) -> Self {
-        Self::new(move |ctx| Arc::new(RedisAdapter::new(node.clone(), &ctx.ns)))
+        let health = node.health();
+        Self::new(move |ctx| Arc::new(RedisAdapter::new(node.clone(), &ctx.ns))).with_health(health)
     }
 }

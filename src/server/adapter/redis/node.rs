@@ -14,9 +14,15 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
 
+use edgeio_storage::ComponentHealth;
+
 use super::link::Link;
 use super::RedisAdapterConfig;
 use crate::server::error::AdapterError;
+
+/// The name the Redis adapter reports its health under (`/ready`, the
+/// `component` label of the `edgeio_redis_*` metrics).
+pub const COMPONENT: &str = "adapter";
 
 /// How long connecting, subscribing or one command may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -38,6 +44,9 @@ pub struct RedisNode {
     links: Mutex<Vec<Arc<Link>>>,
     sink: Mutex<Option<PubSubSink>>,
     reader: Mutex<Option<JoinHandle<()>>>,
+    /// Whether the subscribing connection reaches Redis (publish errors
+    /// counted too), for `/ready` and the metrics.
+    health: ComponentHealth,
     malformed: AtomicU64,
 }
 
@@ -52,8 +61,8 @@ fn redis_error(what: &str, e: impl std::fmt::Display) -> AdapterError {
 impl RedisNode {
     /// The node for `config`, with a new uid. Connects when first used.
     pub fn new(config: RedisAdapterConfig) -> Arc<Self> {
-        let client = redis::Client::open(config.url.as_str())
-            .map_err(|e| format!("invalid Redis url {:?}: {e}", config.url));
+        let client = edgeio_storage::open_redis_client(&config.url, config.ca_file.as_deref())
+            .map_err(|e| e.to_string());
         Arc::new(Self {
             uid: random_id(6),
             config,
@@ -63,6 +72,7 @@ impl RedisNode {
             sink: Mutex::default(),
             reader: Mutex::default(),
             malformed: AtomicU64::new(0),
+            health: ComponentHealth::new(COMPONENT),
         })
     }
 
@@ -74,6 +84,11 @@ impl RedisNode {
     /// The adapter's settings.
     pub fn config(&self) -> &RedisAdapterConfig {
         &self.config
+    }
+
+    /// Whether this node reaches Redis (shared: clones see the same state).
+    pub fn health(&self) -> ComponentHealth {
+        self.health.clone()
     }
 
     /// How many messages from Redis were refused (too large, malformed).
@@ -122,7 +137,10 @@ impl RedisNode {
             .query_async::<i64>(&mut conn)
             .await
             .map(drop)
-            .map_err(|e| redis_error("publish", e))
+            .map_err(|e| {
+                self.health.error(&e);
+                redis_error("publish", e)
+            })
     }
 
     /// How many connections subscribe to `channel` (`PUBSUB NUMSUB`): the
@@ -222,16 +240,25 @@ async fn read_loop(node: Weak<RedisNode>) {
             Some(node) => connect(&node).await,
             None => return,
         };
+        let health = match node.upgrade() {
+            Some(node) => node.health(),
+            None => return,
+        };
         match connected {
             Ok(mut stream) => {
                 backoff = FIRST_BACKOFF;
+                health.connected();
                 while let Some(msg) = stream.next().await {
                     let Some(node) = node.upgrade() else { return };
                     node.dispatch(msg.get_channel_name(), msg.get_payload_bytes());
                 }
                 tracing::warn!("redis adapter: subscriber connection lost; reconnecting");
+                health.lost(&"the subscriber connection was lost");
             }
-            Err(e) => tracing::warn!(error = %e, "redis adapter: cannot subscribe; retrying"),
+            Err(e) => {
+                tracing::warn!(error = %e, "redis adapter: cannot subscribe; retrying");
+                health.lost(&e);
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);

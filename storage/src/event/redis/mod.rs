@@ -118,19 +118,25 @@ fn next_backoff(current: Duration) -> Duration {
 /// Opens a client for `config`'s url (trusting its CA file for TLS),
 /// refusing a malformed one; no message shows the password.
 fn client(config: &RedisEventConfig) -> Result<redis::Client, StorageError> {
+    open_redis_client(&config.url, config.ca_file.as_deref())
+}
+
+/// A Redis client for `url` (`redis://` or `rediss://`), trusting the CAs
+/// of the PEM file `ca_file` for TLS instead of the system's when given;
+/// a malformed URL or an unreadable CA file is an error whose message never
+/// shows the password. Shared by everything in a node that talks to Redis
+/// (the event stores here, the server's Redis adapters), so they all reach
+/// Redis the same way.
+pub fn open_redis_client(
+    url: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<redis::Client, StorageError> {
     use redis::IntoConnectionInfo;
     let invalid = |e: &dyn std::fmt::Display| {
-        StorageError::Backend(format!(
-            "invalid Redis url {}: {e}",
-            masked_url(&config.url)
-        ))
+        StorageError::Backend(format!("invalid Redis url {}: {e}", masked_url(url)))
     };
-    let info = config
-        .url
-        .as_str()
-        .into_connection_info()
-        .map_err(|e| invalid(&e))?;
-    let Some(ca_file) = &config.ca_file else {
+    let info = url.into_connection_info().map_err(|e| invalid(&e))?;
+    let Some(ca_file) = ca_file else {
         return redis::Client::open(info).map_err(|e| invalid(&e));
     };
     let pem = std::fs::read(ca_file).map_err(|e| {

@@ -1,0 +1,227 @@
+//! [`StreamsAdapter`]: one namespace's adapter on a [`StreamsNode`]. Room
+//! membership is in memory; broadcasts, socketsJoin/Leave and
+//! disconnectSockets go to the other nodes as stream entries, serverSideEmit
+//! over pub/sub, as Node's `@socket.io/redis-streams-adapter` sends them;
+//! what other nodes send is applied here by [`apply`].
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::node::StreamsNode;
+use super::packet::{from_wire, to_wire};
+use super::wire::pubsub::public_channel;
+use super::wire::{Body, ClusterMessage, Filter};
+use crate::engine::Frame;
+use crate::protocol::Packet;
+use crate::server::adapter::redis::wire::{from_json, to_json};
+use crate::server::adapter::rooms::RoomIndex;
+use crate::server::adapter::{
+    ready, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, LocalNamespace, Room,
+};
+use crate::server::error::AdapterError;
+use crate::server::socket::Sid;
+
+/// The Redis Streams adapter of one namespace.
+pub struct StreamsAdapter {
+    ns: String,
+    rooms: RoomIndex,
+    node: Arc<StreamsNode>,
+    /// Its registration on the node (0 before `init`).
+    registration: AtomicU64,
+}
+
+impl StreamsAdapter {
+    /// The adapter of namespace `ns` on `node`.
+    pub fn new(ns: &str, node: Arc<StreamsNode>) -> Self {
+        Self {
+            ns: ns.to_owned(),
+            rooms: RoomIndex::new(),
+            node,
+            registration: AtomicU64::new(0),
+        }
+    }
+
+    /// Adds `body` to the stream, unless the operation is `local`.
+    fn append(&self, local: bool, body: impl FnOnce() -> Body) -> AdapterFuture<()> {
+        if local {
+            return ready(Ok(()));
+        }
+        let Some(message) = body().into_message(&self.node.shared.uid, &self.ns) else {
+            return ready(Ok(()));
+        };
+        let node = self.node.clone();
+        Box::pin(async move { node.shared.xadd(&message).await.map(drop) })
+    }
+}
+
+/// `opts` as the wire's filter (rooms sorted, for stable messages).
+fn filter_of(opts: &BroadcastOptions) -> Filter {
+    let sorted = |set: &HashSet<Room>| {
+        let mut v: Vec<Room> = set.iter().cloned().collect();
+        v.sort();
+        v
+    };
+    Filter {
+        rooms: sorted(&opts.rooms),
+        except: sorted(&opts.except),
+        local: false,
+        volatile: opts.volatile,
+        timeout: None,
+    }
+}
+
+/// The wire's filter as broadcast options (for this node: never `local`).
+fn options_of(filter: &Filter) -> BroadcastOptions {
+    BroadcastOptions {
+        rooms: filter.rooms.iter().cloned().collect(),
+        except: filter.except.iter().cloned().collect(),
+        local: false,
+        volatile: filter.volatile,
+    }
+}
+
+/// Applies a message from another node to namespace `handle` here. What the
+/// adapter does not act on (heartbeats, answers, requests it cannot answer
+/// yet) is ignored.
+pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<(), AdapterError> {
+    let body = Body::of(message).map_err(|e| AdapterError::Message(e.to_string()))?;
+    match body {
+        Body::Broadcast {
+            packet,
+            filter,
+            request_id: None,
+        } => handle.deliver(&from_wire(&message.nsp, &packet)?, &options_of(&filter)),
+        Body::SocketsJoin { filter, rooms } => handle.join(&options_of(&filter), &rooms),
+        Body::SocketsLeave { filter, rooms } => handle.leave(&options_of(&filter), &rooms),
+        Body::DisconnectSockets { filter, .. } => handle.disconnect(&options_of(&filter)),
+        Body::ServerSideEmit {
+            packet,
+            request_id: None,
+        } => {
+            let mut items = packet.iter();
+            let name = items.next().and_then(|v| v.as_str()).unwrap_or_default();
+            let args = items
+                .map(|v| to_json(v).map_err(|e| AdapterError::Message(e.to_string())))
+                .collect::<Result<Vec<Json>, _>>()?;
+            handle.server_side_emit(name, &args);
+        }
+        _ => tracing::debug!(kind = ?message.kind, "cluster message not acted upon"),
+    }
+    Ok(())
+}
+
+impl Adapter for StreamsAdapter {
+    fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
+        let number = self.node.shared.register(&self.ns, handle);
+        self.registration.store(number, Ordering::Relaxed);
+        ready(Ok(()))
+    }
+
+    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
+        self.rooms.add_all(sid, rooms);
+    }
+
+    fn del(&self, sid: &Sid, room: &str) {
+        self.rooms.del(sid, room);
+    }
+
+    fn del_all(&self, sid: &Sid) {
+        self.rooms.del_all(sid);
+    }
+
+    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
+        self.rooms.socket_rooms(sid)
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.rooms.rooms()
+    }
+
+    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.rooms.local_targets(opts)
+    }
+
+    fn broadcast(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        packet: &Packet,
+        frames: &[Frame],
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<()> {
+        nsp.deliver(&self.local_targets(opts), packet, frames, opts.volatile);
+        self.append(opts.local, || Body::Broadcast {
+            packet: to_wire(packet),
+            filter: filter_of(opts),
+            request_id: None,
+        })
+    }
+
+    fn add_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.join(&self.local_targets(opts), rooms);
+        self.append(opts.local, || Body::SocketsJoin {
+            filter: filter_of(opts),
+            rooms: rooms.to_vec(),
+        })
+    }
+
+    fn del_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> AdapterFuture<()> {
+        nsp.leave(&self.local_targets(opts), rooms);
+        self.append(opts.local, || Body::SocketsLeave {
+            filter: filter_of(opts),
+            rooms: rooms.to_vec(),
+        })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<()> {
+        nsp.disconnect(&self.local_targets(opts));
+        self.append(opts.local, || Body::DisconnectSockets {
+            filter: filter_of(opts),
+            close: false,
+        })
+    }
+
+    fn server_side_emit(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        name: &str,
+        args: &[Json],
+    ) -> AdapterFuture<()> {
+        let mut packet = Vec::with_capacity(1 + args.len());
+        packet.push(name.into());
+        packet.extend(args.iter().cloned().map(from_json));
+        let body = Body::ServerSideEmit {
+            packet,
+            request_id: None,
+        };
+        let Some(message) = body.into_message(&self.node.shared.uid, &self.ns) else {
+            return ready(Ok(()));
+        };
+        let node = self.node.clone();
+        let channel = public_channel(&node.shared.config.channel_prefix, &self.ns);
+        Box::pin(async move { node.shared.publish(channel, &message).await })
+    }
+}
+
+impl Drop for StreamsAdapter {
+    fn drop(&mut self) {
+        let number = self.registration.load(Ordering::Relaxed);
+        self.node.shared.unregister(&self.ns, number);
+    }
+}

@@ -1,0 +1,250 @@
+//! [`StreamsNode`]: this node's side of a Redis Streams cluster — its uid,
+//! the publishing connection, the stream reader and the pub/sub subscriber
+//! (one each per node, whatever the number of namespaces), and the
+//! namespaces that what they read is dispatched to.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use tokio::sync::{mpsc, oneshot, OnceCell};
+use tokio::task::JoinHandle;
+
+use edgeio_storage::ComponentHealth;
+
+use super::adapter::apply;
+use super::wire::{entry, pubsub, ClusterMessage};
+use super::StreamsAdapterConfig;
+use crate::server::adapter::AdapterHandle;
+use crate::server::error::AdapterError;
+
+/// The name the Redis Streams adapter reports its health under (`/ready`,
+/// the `component` label of the `edgeio_redis_*` metrics).
+pub const COMPONENT: &str = "adapter";
+
+/// The longest wait between two reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// The first wait before reconnecting.
+pub(super) const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// How long connecting or one command may take before it counts as failed.
+pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The next wait before reconnecting: doubled, at most [`MAX_BACKOFF`].
+pub(super) fn next_backoff(current: Duration) -> Duration {
+    (current * 2).min(MAX_BACKOFF)
+}
+
+/// A Redis error as an adapter error.
+pub(super) fn redis_error(what: &str, e: &redis::RedisError) -> AdapterError {
+    AdapterError::Storage(format!("redis {what}: {e}"))
+}
+
+/// What the node's tasks and adapters share.
+pub(super) struct Shared {
+    /// This node's id in the cluster (16 hex digits, as socket.io-adapter's).
+    pub(super) uid: String,
+    pub(super) config: StreamsAdapterConfig,
+    pub(super) client: redis::Client,
+    /// The publishing connection, made on first use and re-made by itself.
+    publisher: OnceCell<ConnectionManager>,
+    /// The namespaces on this node, by name, with the registration that
+    /// put each there.
+    handles: Mutex<HashMap<String, (u64, AdapterHandle)>>,
+    /// The last registration number given.
+    registrations: AtomicU64,
+    /// Tells the subscriber of a new namespace.
+    subscribe: mpsc::UnboundedSender<String>,
+    /// Whether the stream reader reaches Redis (publish errors counted
+    /// too), for `/ready` and the metrics.
+    pub(super) health: ComponentHealth,
+}
+
+impl Shared {
+    /// The names of the namespaces on this node.
+    pub(super) fn namespaces(&self) -> Vec<String> {
+        self.handles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Applies a message from Redis to its namespace here; drops this node's
+    /// own messages and those of namespaces it does not have.
+    pub(super) fn dispatch(&self, message: ClusterMessage) {
+        if message.uid == self.uid {
+            return;
+        }
+        let handle = self
+            .handles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&message.nsp)
+            .map(|(_, handle)| handle.clone());
+        if let Some(handle) = handle {
+            if let Err(e) = apply(&handle, &message) {
+                tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
+            }
+        }
+    }
+
+    /// Registers namespace `nsp` to receive what other nodes send it;
+    /// returns the registration's number, for [`Shared::unregister`].
+    pub(super) fn register(&self, nsp: &str, handle: AdapterHandle) -> u64 {
+        let number = self.registrations.fetch_add(1, Ordering::Relaxed) + 1;
+        self.handles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(nsp.to_owned(), (number, handle));
+        let _ = self.subscribe.send(nsp.to_owned());
+        number
+    }
+
+    /// Forgets namespace `nsp` if registration `number` is still the one in
+    /// place (a namespace re-created meanwhile keeps its new one).
+    pub(super) fn unregister(&self, nsp: &str, number: u64) {
+        let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        if handles.get(nsp).is_some_and(|(n, _)| *n == number) {
+            handles.remove(nsp);
+        }
+    }
+
+    async fn publisher(&self) -> Result<ConnectionManager, AdapterError> {
+        let conn = self
+            .publisher
+            .get_or_try_init(|| async {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(COMMAND_TIMEOUT)
+                    .set_response_timeout(COMMAND_TIMEOUT);
+                ConnectionManager::new_with_config(self.client.clone(), config)
+                    .await
+                    .map_err(|e| redis_error("connect", &e))
+            })
+            .await?;
+        Ok(conn.clone())
+    }
+
+    /// Adds `message` to the stream (`XADD` capped with `MAXLEN ~`);
+    /// resolves to its entry id.
+    pub(super) async fn xadd(&self, message: &ClusterMessage) -> Result<String, AdapterError> {
+        let fields = entry::encode(message).map_err(|e| AdapterError::Message(e.to_string()))?;
+        let mut conn = self.publisher().await?;
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(&self.config.stream_name)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(self.config.maxlen.max(1))
+            .arg("*");
+        for (name, value) in &fields {
+            cmd.arg(*name).arg(value);
+        }
+        cmd.query_async::<String>(&mut conn).await.map_err(|e| {
+            self.health.error(&e);
+            redis_error("XADD", &e)
+        })
+    }
+
+    /// Publishes `message` on `channel` (pub/sub, MessagePack).
+    pub(super) async fn publish(
+        &self,
+        channel: String,
+        message: &ClusterMessage,
+    ) -> Result<(), AdapterError> {
+        let payload = pubsub::encode(message);
+        let mut conn = self.publisher().await?;
+        redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .query_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                self.health.error(&e);
+                redis_error("PUBLISH", &e)
+            })
+    }
+}
+
+/// This node in a cluster of nodes sharing a Redis Stream, edgeio's or
+/// Node's `@socket.io/redis-streams-adapter`. Its tasks stop when it is
+/// dropped (the adapters it built hold it).
+pub struct StreamsNode {
+    pub(super) shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+    ready: Mutex<Option<oneshot::Receiver<()>>>,
+}
+
+impl StreamsNode {
+    /// Starts this node's reader and subscriber on `config.url` (they
+    /// connect, and reconnect, in the background). Needs a tokio runtime;
+    /// fails only on a malformed URL.
+    pub fn start(config: StreamsAdapterConfig) -> Result<Arc<Self>, AdapterError> {
+        let client = edgeio_storage::open_redis_client(&config.url, config.ca_file.as_deref())
+            .map_err(|e| AdapterError::Storage(e.to_string()))?;
+        let (subscribe, added) = mpsc::unbounded_channel();
+        let uid: String = (0..8)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect();
+        let shared = Arc::new(Shared {
+            uid,
+            config,
+            client,
+            publisher: OnceCell::new(),
+            handles: Mutex::default(),
+            registrations: AtomicU64::new(0),
+            subscribe,
+            health: ComponentHealth::new(COMPONENT),
+        });
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let tasks = vec![
+            tokio::spawn(super::reader::read_loop(shared.clone(), ready_tx)),
+            tokio::spawn(super::subscriber::subscribe_loop(shared.clone(), added)),
+        ];
+        Ok(Arc::new(Self {
+            shared,
+            tasks,
+            ready: Mutex::new(Some(ready_rx)),
+        }))
+    }
+
+    /// Waits, at most `within`, until the reader has its starting point:
+    /// from then on this node hears every entry added to the stream.
+    pub async fn ready(&self, within: Duration) -> Result<(), AdapterError> {
+        let rx = self
+            .ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(rx) = rx else { return Ok(()) };
+        match tokio::time::timeout(within, rx).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(AdapterError::Storage(format!(
+                "redis streams: cannot read {} at {}",
+                self.shared.config.stream_name,
+                edgeio_storage::masked_url(&self.shared.config.url)
+            ))),
+        }
+    }
+
+    /// Whether this node's stream reader reaches Redis (shared: clones see
+    /// the same state).
+    pub fn health(&self) -> ComponentHealth {
+        self.shared.health.clone()
+    }
+
+    /// This node's id in the cluster.
+    pub fn uid(&self) -> &str {
+        &self.shared.uid
+    }
+}
+
+impl Drop for StreamsNode {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// A Node socket.io 4.8 server with `@socket.io/redis-streams-adapter` 0.3
+// (node-redis 4) in a cluster with edgeio nodes, plus socket.io-client
+// clients of any node; driven by tests/redis_streams_cluster.rs one JSON line
+// at a time over stdin, answering and reporting one JSON line at a time on
+// stdout.
+//
+// Usage: node redis_streams_node.mjs REDIS_URL
+// Prints {"ready":PORT} once listening. Commands (each answered by
+// {"ok":OP, ...}):
+//   {"op":"client","id":ID,"url":URL}           connect a client (websocket)
+//   {"op":"emit","id":ID,"name":N,"args":[..]}  a client emits, waits for the ack
+//   {"op":"broadcast","rooms":[],"except":[],"local":false,"name":N,"args":[..]}
+//   {"op":"socketsJoin","rooms":[],"room":R}    io.in(rooms).socketsJoin(R)
+//   {"op":"disconnectSockets","rooms":[]}
+//   {"op":"serverSideEmit","name":N,"args":[..]}
+//   {"op":"serverCount"}                        the adapter's count of nodes
+//   {"op":"rooms","id":ID}                      the rooms of a client of this server
+// Reports: {"got":ID,"name":N,"args":[..]} for each event a client receives,
+// {"disconnected":ID,"reason":R}, {"sse":N,"args":[..]} for a server-side emit.
+import { createServer } from "node:http";
+import { createInterface } from "node:readline";
+import { createRequire } from "node:module";
+import { watchdog, once } from "./script.mjs";
+
+const require = createRequire(import.meta.url);
+const { Server } = require("socket.io");
+const { io: connect } = require("socket.io-client");
+const { createClient } = require("redis");
+const { createAdapter } = require("@socket.io/redis-streams-adapter");
+
+const fail = watchdog("redis_streams_node", 600_000);
+const url = process.argv[2];
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+
+const redis = createClient({ url });
+redis.on("error", () => {});
+await redis.connect();
+const http = createServer();
+const io = new Server(http, { adapter: createAdapter(redis) });
+io.on("connection", (socket) => {
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack?.("joined");
+  });
+});
+io.on("ping-sse", (...args) => out({ sse: "ping-sse", args }));
+await new Promise((r) => http.listen(0, "127.0.0.1", r));
+
+const clients = new Map();
+const serverSockets = (id) => io.of("/").sockets.get(clients.get(id)?.id);
+
+async function run(cmd) {
+  switch (cmd.op) {
+    case "client": {
+      const c = connect(cmd.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+      c.onAny((name, ...args) => out({ got: cmd.id, name, args }));
+      c.on("disconnect", (reason) => out({ disconnected: cmd.id, reason }));
+      clients.set(cmd.id, c);
+      await once(c, "connect", `connect of ${cmd.id}`);
+      return { sid: c.id };
+    }
+    case "emit": {
+      const c = clients.get(cmd.id);
+      const answer = await c.timeout(20_000).emitWithAck(cmd.name, ...cmd.args);
+      return { answer };
+    }
+    case "broadcast": {
+      let op = io.to(cmd.rooms).except(cmd.except);
+      if (cmd.local) op = op.local;
+      op.emit(cmd.name, ...cmd.args);
+      return {};
+    }
+    case "socketsJoin":
+      io.in(cmd.rooms).socketsJoin(cmd.room);
+      return {};
+    case "disconnectSockets":
+      io.in(cmd.rooms).disconnectSockets();
+      return {};
+    case "serverSideEmit":
+      io.serverSideEmit(cmd.name, ...cmd.args);
+      return {};
+    case "serverCount":
+      return { count: await io.of("/").adapter.serverCount() };
+    case "rooms":
+      return { rooms: [...(serverSockets(cmd.id)?.rooms ?? [])].sort() };
+    default:
+      throw new Error(`unknown op ${cmd.op}`);
+  }
+}
+
+out({ ready: http.address().port });
+for await (const line of createInterface({ input: process.stdin })) {
+  if (!line.trim()) continue;
+  let cmd;
+  try {
+    cmd = JSON.parse(line);
+  } catch (e) {
+    fail(`bad command ${line}`);
+  }
+  try {
+    out({ ok: cmd.op, ...(await run(cmd)) });
+  } catch (e) {
+    fail(`${cmd.op}: ${e?.stack ?? e}`);
+  }
+}
+process.exit(0);
