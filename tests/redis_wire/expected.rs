@@ -2,8 +2,8 @@
 //! the value the codec must decode it to (and encode back from).
 
 use edgeio::server::adapter::redis::wire::{
-    BroadcastFlags, BroadcastMessage, RemoteSocket, Request, RequestBody, RequestType, Response,
-    ResponseBody, SocketFilter, Target, Value, WireOpts, WirePacket,
+    BroadcastFlags, BroadcastMessage, Request, RequestBody, RequestType, Response, ResponseBody,
+    SocketFilter, Target, Value, WireOpts, WirePacket, WireSocket,
 };
 use serde_json::json;
 
@@ -173,7 +173,7 @@ pub fn expected(name: &str) -> Expected {
         "response_remote_fetch" => R(
             response(
                 "r3",
-                ResponseBody::FetchedSockets(vec![RemoteSocket {
+                ResponseBody::FetchedSockets(vec![WireSocket {
                     id: s("sid1"),
                     handshake: val(json!({
                         "headers": {"host": "localhost:3000", "user-agent": "node"},

@@ -11,8 +11,8 @@ use super::handshake::node_handshake;
 use super::link::Link;
 use super::node::RedisNode;
 use super::wire::{
-    to_json, BroadcastMessage, RawResponse, RemoteSocket, Request, RequestBody, Response,
-    ResponseBody, Target, Value, WireError,
+    to_json, BroadcastMessage, RawResponse, Request, RequestBody, Response, ResponseBody, Target,
+    Value, WireError, WireSocket,
 };
 use crate::server::adapter::{AdapterHandle, BroadcastOptions};
 use crate::server::socket::Socket;
@@ -176,14 +176,14 @@ pub fn request(
 }
 
 /// What a `REMOTE_FETCH` answer says of local socket `socket`.
-fn remote_socket(socket: &Arc<Socket>) -> RemoteSocket {
+fn remote_socket(socket: &Arc<Socket>) -> WireSocket {
     let mut rooms: Vec<String> = socket.rooms().into_iter().collect();
     rooms.sort();
     let data = socket
         .data::<serde_json::Value>()
         .map(super::wire::from_json)
         .unwrap_or(Value::Nil);
-    RemoteSocket {
+    WireSocket {
         id: socket.id().to_string(),
         handshake: node_handshake(socket),
         rooms,

@@ -20,8 +20,7 @@ use super::link::Link;
 use super::node::{random_id, RedisNode};
 use super::requests::Waiter;
 use super::wire::{
-    from_json, to_json, RemoteSocket as WireSocket, Request, RequestBody, RequestType,
-    ResponseBody, Value,
+    from_json, to_json, Request, RequestBody, RequestType, ResponseBody, Value, WireSocket,
 };
 use crate::server::adapter::{
     ready, AdapterFuture, Answers, BroadcastOptions, RemoteSocketData, Room, SocketHandshake,

@@ -26,7 +26,7 @@ pub use opts::{BroadcastFlags, SocketFilter, WireOpts};
 pub use request::{Request, RequestBody, Target};
 pub use response::{RawResponse, Response, ResponseBody};
 pub use rmpv::Value;
-pub use socket::RemoteSocket;
+pub use socket::WireSocket;
 
 /// The `type` number of a request between nodes (and of some responses), as
 /// the adapter's `RequestType` enum numbers them.

@@ -10,7 +10,7 @@ use rmpv::Value;
 
 use super::msgpack::{self, Fields};
 use super::request::decode_body;
-use super::{json, RemoteSocket, RequestType, WireError};
+use super::{json, RequestType, WireError, WireSocket};
 
 /// A response whose request is not looked up yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ pub enum ResponseBody {
     /// To `ALL_ROOMS`: room names.
     AllRooms(Vec<String>),
     /// To `REMOTE_FETCH`: the matching sockets.
-    FetchedSockets(Vec<RemoteSocket>),
+    FetchedSockets(Vec<WireSocket>),
     /// To a join, leave or disconnect of one socket: done.
     Done,
     /// To `SERVER_SIDE_EMIT` with an id: the one argument of the ack.
@@ -88,7 +88,7 @@ impl RawResponse {
                 Value::Array(items) => ResponseBody::FetchedSockets(
                     items
                         .iter()
-                        .map(RemoteSocket::decode)
+                        .map(WireSocket::decode)
                         .collect::<Result<_, _>>()?,
                 ),
                 _ => return Err(WireError::WrongType("sockets")),
@@ -126,7 +126,7 @@ impl Response {
                 id,
                 (
                     "sockets",
-                    Value::Array(sockets.iter().map(RemoteSocket::encode).collect()),
+                    Value::Array(sockets.iter().map(WireSocket::encode).collect()),
                 ),
             ],
             ResponseBody::Done => vec![id],

@@ -8,7 +8,7 @@ use super::WireError;
 /// What `fetchSockets` learns of a remote socket: enough to show it, and to
 /// emit to, join, leave or disconnect it by id.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RemoteSocket {
+pub struct WireSocket {
     /// The socket id.
     pub id: String,
     /// Its handshake, as Node builds it (`headers`, `time`, `address`,
@@ -20,7 +20,7 @@ pub struct RemoteSocket {
     pub data: Value,
 }
 
-impl RemoteSocket {
+impl WireSocket {
     pub(super) fn decode(value: &Value) -> Result<Self, WireError> {
         let f = Fields::of(value, "socket")?;
         let handshake = f.req("handshake")?;
