@@ -14,7 +14,7 @@ mod handle;
 pub mod local;
 pub mod redis;
 pub mod remote;
-pub mod requests;
+mod answers;
 pub mod rooms;
 pub mod streams;
 
@@ -37,7 +37,7 @@ use crate::protocol::Packet;
 pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
 pub use remote::{RemoteSocket, RemoteSocketData, SocketHandshake};
-pub use requests::{Answers, Pending, PendingRequests, RequestError};
+pub use answers::Answers;
 pub use rooms::RoomIndex;
 
 /// A room name.
