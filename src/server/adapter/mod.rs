@@ -9,12 +9,12 @@
 //! Their defaults act on this node only; [`LocalAdapter`] also publishes them
 //! through the [`EventStore`] so that nodes sharing it hear them.
 
+mod answers;
 mod cluster;
 mod handle;
 pub mod local;
 pub mod redis;
 pub mod remote;
-mod answers;
 pub mod rooms;
 pub mod streams;
 
@@ -34,10 +34,10 @@ use super::socket::Sid;
 use crate::engine::Frame;
 use crate::protocol::Packet;
 
+pub use answers::Answers;
 pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
 pub use remote::{RemoteSocket, RemoteSocketData, SocketHandshake};
-pub use answers::Answers;
 pub use rooms::RoomIndex;
 
 /// A room name.

@@ -7,14 +7,13 @@
 use std::sync::Arc;
 
 use super::convert::{ack_to_wire, filter_from_wire, opts_from_wire, packet_from_wire};
-use super::handshake::node_handshake;
 use super::link::Link;
 use super::node::RedisNode;
 use super::wire::{
     to_json, BroadcastMessage, RawResponse, Request, RequestBody, Response, ResponseBody, Target,
     Value, WireError, WireSocket,
 };
-use crate::server::adapter::{AdapterHandle, BroadcastOptions};
+use crate::server::adapter::{AdapterHandle, BroadcastOptions, RemoteSocketData};
 use crate::server::socket::Socket;
 
 /// A broadcast from another node.
@@ -177,17 +176,15 @@ pub fn request(
 
 /// What a `REMOTE_FETCH` answer says of local socket `socket`.
 fn remote_socket(socket: &Arc<Socket>) -> WireSocket {
-    let mut rooms: Vec<String> = socket.rooms().into_iter().collect();
-    rooms.sort();
-    let data = socket
-        .data::<serde_json::Value>()
+    let described = RemoteSocketData::of(socket);
+    let handshake = serde_json::to_value(&described.handshake)
         .map(super::wire::from_json)
         .unwrap_or(Value::Nil);
     WireSocket {
-        id: socket.id().to_string(),
-        handshake: node_handshake(socket),
-        rooms,
-        data,
+        id: described.id,
+        handshake,
+        rooms: described.rooms,
+        data: super::wire::from_json(described.data),
     }
 }
 

@@ -12,7 +12,6 @@
 
 mod adapter;
 mod convert;
-mod handshake;
 mod incoming;
 mod link;
 mod node;
