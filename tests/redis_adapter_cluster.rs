@@ -1,5 +1,5 @@
 //! A mixed cluster on one real `redis-server`: a Node socket.io 4.8 server
-//! on `@socket.io/redis-adapter` 8.3 and two edgeio nodes on edgeio's Redis
+//! on `@socket.io/redis-adapter` 8.3 and three edgeio nodes on edgeio's Redis
 //! adapter, each with raw Socket.IO clients. What one node does reaches the
 //! sockets of the others, exactly once, in both directions: room
 //! broadcasts with `except` and `local`, socketsJoin, disconnectSockets,
@@ -70,11 +70,13 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
     let node_addr = SocketAddr::from(([127, 0, 0, 1], node_port));
     let a = EdgeNode::start(&url).await;
     let b = EdgeNode::start(&url).await;
-    wait_nodes(&url, 3).await;
+    let c = EdgeNode::start(&url).await;
+    wait_nodes(&url, 4).await;
 
     let (mut a1, a1_id) = client(a.addr, Some("r")).await;
     let (mut a2, a2_id) = client(a.addr, None).await;
     let (mut b1, b1_id) = client(b.addr, Some("r")).await;
+    let (mut c1, _) = client(c.addr, Some("r")).await;
     let (mut n1, n1_id) = client(node_addr, Some("r")).await;
     let (mut n2, n2_id) = client(node_addr, Some("r")).await;
 
@@ -84,12 +86,12 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
         .except(n2_id.clone())
         .emit("news", "from-a")
         .expect("broadcast");
-    for ws in [&mut a1, &mut b1, &mut n1] {
+    for ws in [&mut a1, &mut b1, &mut c1, &mut n1] {
         assert_eq!(next_text(ws).await, r#"42["news","from-a"]"#);
     }
     marked(
         &mut node,
-        &mut [&mut a1, &mut a2, &mut b1, &mut n1, &mut n2],
+        &mut [&mut a1, &mut a2, &mut b1, &mut c1, &mut n1, &mut n2],
         1,
     )
     .await;
@@ -97,12 +99,12 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
     // A room broadcast from Node, except one of edgeio's sockets.
     let cmd = json!({"cmd": "emit", "room": "r", "except": b1_id, "event": "news", "args": ["from-node"]});
     command(&mut node, cmd, "done").await;
-    for ws in [&mut a1, &mut n1, &mut n2] {
+    for ws in [&mut a1, &mut c1, &mut n1, &mut n2] {
         assert_eq!(next_text(ws).await, r#"42["news","from-node"]"#);
     }
     marked(
         &mut node,
-        &mut [&mut a1, &mut a2, &mut b1, &mut n1, &mut n2],
+        &mut [&mut a1, &mut a2, &mut b1, &mut c1, &mut n1, &mut n2],
         2,
     )
     .await;
@@ -121,7 +123,7 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
     assert_eq!(next_text(&mut b1).await, r#"42["news","b-only"]"#);
     marked(
         &mut node,
-        &mut [&mut a1, &mut a2, &mut b1, &mut n1, &mut n2],
+        &mut [&mut a1, &mut a2, &mut b1, &mut c1, &mut n1, &mut n2],
         3,
     )
     .await;
@@ -177,6 +179,7 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
         r#"["ping",1]"#
     );
     b.wait_heard(json!(["ping", 1])).await;
+    c.wait_heard(json!(["ping", 1])).await;
     let cmd = json!({"cmd": "serverSideEmit", "event": "hello", "args": ["n"]});
     command(&mut node, cmd, "done").await;
     a.wait_heard(json!(["hello", "n"])).await;
@@ -193,13 +196,14 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
     node.send(&json!({"cmd": "emitWithAck", "room": "r", "event": "q"}).to_string());
     assert_eq!(answer_ack(&mut a1, "a1").await, r#"["q"]"#);
     assert_eq!(answer_ack(&mut b1, "b1").await, r#"["q"]"#);
+    assert_eq!(answer_ack(&mut c1, "c1").await, r#"["q"]"#);
     answer_ack(&mut n1, "n1").await;
     answer_ack(&mut n2, "n2").await;
     let acks = tokio::task::block_in_place(|| node.expect("acks", WITHIN));
     let mut acks: Vec<String> =
         serde_json::from_str(&acks).unwrap_or_else(|e| panic!("{acks}: {e}"));
     acks.sort();
-    assert_eq!(acks, ["a1", "b1", "n1", "n2"]);
+    assert_eq!(acks, ["a1", "b1", "c1", "n1", "n2"]);
 
     // edgeio's emit_with_ack gets the acks of Node's clients and the other
     // edgeio node's.
@@ -213,6 +217,7 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
     for (ws, name) in [
         (&mut a1, "a1"),
         (&mut b1, "b1"),
+        (&mut c1, "c1"),
         (&mut n1, "n1"),
         (&mut n2, "n2"),
     ] {
@@ -224,11 +229,15 @@ async fn edgeio_and_node_nodes_form_one_cluster() {
         .map(|a| a.args[0].as_str().expect("a string").to_owned())
         .collect();
     got.sort();
-    assert_eq!(got, ["a1", "b1", "n1", "n2"]);
+    assert_eq!(got, ["a1", "b1", "c1", "n1", "n2"]);
 
     // Node counts the edgeio nodes.
     let count = command(&mut node, json!({"cmd": "serverCount"}), "count").await;
-    assert_eq!(count, "3");
+    assert_eq!(count, "4");
+    // And every edgeio node counts the four.
+    for edge in [&a, &b, &c] {
+        assert_eq!(edge.io.server_count().await.expect("counted"), 4);
+    }
 
     // disconnectSockets both ways.
     a.io.main()
