@@ -40,8 +40,8 @@ fn nodes(redis: &Redis, name: &str) -> (ChatBinary, ChatBinary) {
         "memory",
         "--cookie",
         "io",
-        "--events",
-        "redis-pubsub",
+        "--adapter",
+        "redis",
         "--redis-url",
         &url,
     ];
