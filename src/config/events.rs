@@ -17,9 +17,10 @@ pub struct EventArgs {
     )]
     pub events: String,
 
-    /// The node's Redis (the event store's; the Redis adapter will share
-    /// it): redis://[:PASSWORD@]HOST:PORT[/DB], or rediss://... for TLS.
-    /// Masked by `edgeio config`: it may hold the password.
+    /// The node's Redis, shared by the Redis event stores and adapters:
+    /// redis://:PASSWORD@HOST:PORT/DB (password and database optional), or
+    /// rediss://... for TLS. Masked by `edgeio config`: it may hold the
+    /// password.
     #[arg(
         long,
         env = "EDGEIO_REDIS_URL",
