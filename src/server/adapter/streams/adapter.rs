@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::node::StreamsNode;
+use super::answers;
+use super::node::{Shared, StreamsNode};
 use super::packet::{from_wire, to_wire};
 use super::wire::pubsub::public_channel;
 use super::wire::{Body, ClusterMessage, Filter};
@@ -83,10 +84,24 @@ fn options_of(filter: &Filter) -> BroadcastOptions {
     }
 }
 
-/// Applies a message from another node to namespace `handle` here. What the
-/// adapter does not act on (heartbeats, answers, requests it cannot answer
-/// yet) is ignored.
-pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<(), AdapterError> {
+/// The event name and arguments of a serverSideEmit's `packet`.
+fn event_of(packet: &[rmpv::Value]) -> Result<(String, Vec<Json>), AdapterError> {
+    let mut items = packet.iter();
+    let name = items.next().and_then(|v| v.as_str()).unwrap_or_default();
+    let args = items
+        .map(|v| to_json(v).map_err(|e| AdapterError::Message(e.to_string())))
+        .collect::<Result<Vec<Json>, _>>()?;
+    Ok((name.to_owned(), args))
+}
+
+/// Applies a message from another node to namespace `handle` here, and
+/// answers the requests among them ([`answers`]). What the adapter does not
+/// act on (answers to requests it did not make, closes) is ignored.
+pub(super) fn apply(
+    shared: &Arc<Shared>,
+    handle: &AdapterHandle,
+    message: &ClusterMessage,
+) -> Result<(), AdapterError> {
     let body = Body::of(message).map_err(|e| AdapterError::Message(e.to_string()))?;
     match body {
         Body::Broadcast {
@@ -94,21 +109,38 @@ pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<
             filter,
             request_id: None,
         } => handle.deliver(&from_wire(&message.nsp, &packet)?, &options_of(&filter)),
+        Body::Broadcast {
+            packet,
+            filter,
+            request_id: Some(id),
+        } => answers::broadcast_with_ack(
+            shared,
+            handle,
+            message,
+            (&packet, &filter, &options_of(&filter)),
+            &id,
+        )?,
         Body::SocketsJoin { filter, rooms } => handle.join(&options_of(&filter), &rooms),
         Body::SocketsLeave { filter, rooms } => handle.leave(&options_of(&filter), &rooms),
         Body::DisconnectSockets { filter, .. } => handle.disconnect(&options_of(&filter)),
+        Body::FetchSockets { filter, request_id } => {
+            answers::fetch_sockets(shared, handle, message, &options_of(&filter), &request_id)
+        }
         Body::ServerSideEmit {
             packet,
             request_id: None,
         } => {
-            let mut items = packet.iter();
-            let name = items.next().and_then(|v| v.as_str()).unwrap_or_default();
-            let args = items
-                .map(|v| to_json(v).map_err(|e| AdapterError::Message(e.to_string())))
-                .collect::<Result<Vec<Json>, _>>()?;
-            handle.server_side_emit(name, &args);
+            let (name, args) = event_of(&packet)?;
+            handle.server_side_emit(&name, &args);
         }
-        _ => tracing::debug!(kind = ?message.kind, "cluster message not acted upon"),
+        Body::ServerSideEmit {
+            packet,
+            request_id: Some(id),
+        } => {
+            let (name, args) = event_of(&packet)?;
+            answers::server_side_emit(shared, handle, message, (&name, &args), &id);
+        }
+        Body::Other => tracing::debug!(kind = ?message.kind, "cluster message not acted upon"),
     }
     Ok(())
 }

@@ -74,7 +74,7 @@ impl Shared {
 
     /// Applies a message from Redis to its namespace here; drops this node's
     /// own messages and those of namespaces it does not have.
-    pub(super) fn dispatch(&self, message: ClusterMessage) {
+    pub(super) fn dispatch(self: &Arc<Self>, message: ClusterMessage) {
         if message.uid == self.uid {
             return;
         }
@@ -85,7 +85,7 @@ impl Shared {
             .get(&message.nsp)
             .map(|(_, handle)| handle.clone());
         if let Some(handle) = handle {
-            if let Err(e) = apply(&handle, &message) {
+            if let Err(e) = apply(self, &handle, &message) {
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
             }
         }
