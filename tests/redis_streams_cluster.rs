@@ -261,7 +261,8 @@ async fn an_edgeio_node_cut_off_redis_catches_up_on_every_broadcast_once_back() 
     assert!(last_missed < after, "caught up in stream order: {names:?}");
 }
 
-/// Node's request/response operations answered by edgeio nodes:
+/// Each edgeio node counts the cluster's three nodes as Node does; Node's
+/// request/response operations are answered by edgeio nodes:
 /// `fetchSockets()` describes edgeio's sockets (id, rooms, data, handshake),
 /// `serverSideEmitWithAck` gets each edgeio node's handler's answer, and an
 /// acknowledged broadcast gets one acknowledgement per client of every node.
@@ -273,6 +274,11 @@ async fn node_requests_get_edgeio_answers() {
     let e2 = Edge::start(&redis.url()).await;
     let mut node = NodeSide::start(&redis.url(), "redis_streams_requests");
     wait_server_count(&mut node, 3).await;
+    // Counted as Node counts: the public channel's subscribers, Node's among them.
+    for edge in [&e1, &e2] {
+        let count = edge.io.main().server_count().await.expect("server count");
+        assert_eq!(count, 3, "edgeio's server_count");
+    }
 
     // n1 on Node, a1 and x1 on edgeio 1, b1 on edgeio 2; all but x1 in room1.
     let n1 = node.client("n1", &node.url());

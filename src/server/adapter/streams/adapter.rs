@@ -229,6 +229,14 @@ impl Adapter for StreamsAdapter {
         })
     }
 
+    /// The nodes subscribed to the namespace's public channel, this one
+    /// counted even before its subscription is made.
+    fn server_count(&self) -> AdapterFuture<usize> {
+        let node = self.node.clone();
+        let channel = public_channel(&node.shared.config.channel_prefix, &self.ns);
+        Box::pin(async move { Ok(node.shared.numsub(channel).await?.max(1)) })
+    }
+
     fn server_side_emit(
         &self,
         _nsp: &LocalNamespace<'_>,

@@ -147,6 +147,23 @@ impl Shared {
         })
     }
 
+    /// How many subscribers `channel` has (`PUBSUB NUMSUB`): on a
+    /// namespace's public channel, the nodes of the cluster, as Node's
+    /// `serverCount()` counts them.
+    pub(super) async fn numsub(&self, channel: String) -> Result<usize, AdapterError> {
+        let mut conn = self.publisher().await?;
+        let (_, n): (String, usize) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| {
+                self.health.error(&e);
+                redis_error("PUBSUB NUMSUB", &e)
+            })?;
+        Ok(n)
+    }
+
     /// Publishes `message` on `channel` (pub/sub, MessagePack).
     pub(super) async fn publish(
         &self,
