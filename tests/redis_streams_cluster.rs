@@ -266,6 +266,8 @@ async fn an_edgeio_node_cut_off_redis_catches_up_on_every_broadcast_once_back() 
 /// `fetchSockets()` describes edgeio's sockets (id, rooms, data, handshake),
 /// `serverSideEmitWithAck` gets each edgeio node's handler's answer, and an
 /// acknowledged broadcast gets one acknowledgement per client of every node.
+/// And edgeio's `fetch_sockets` and `server_side_emit_with_ack` get Node's
+/// and the other edgeio node's answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_requests_get_edgeio_answers() {
     require_node();
@@ -284,7 +286,7 @@ async fn node_requests_get_edgeio_answers() {
     let n1 = node.client("n1", &node.url());
     let a1 = node.client("a1", &e1.url());
     let b1 = node.client("b1", &e2.url());
-    node.client("x1", &e1.url());
+    let x1 = node.client("x1", &e1.url());
     for c in ["n1", "a1", "b1"] {
         node.join(c, "room1");
     }
@@ -324,4 +326,35 @@ async fn node_requests_get_edgeio_answers() {
         json!([{"client": "a1", "x": 5}, {"client": "b1", "x": 5}, {"client": "n1", "x": 5}]),
         "Node's acknowledged broadcast: one ack per client in room1, x1 not asked"
     );
+
+    // The other way: edgeio asks.
+    let mut ids: Vec<String> = e1
+        .io
+        .main()
+        .fetch_sockets()
+        .await
+        .expect("every node answers")
+        .iter()
+        .map(|s| s.id().to_owned())
+        .collect();
+    ids.sort();
+    let mut expected = vec![n1.clone(), a1.clone(), b1.clone(), x1.clone()];
+    expected.sort();
+    assert_eq!(
+        ids, expected,
+        "edgeio's fetch_sockets sees every node's sockets"
+    );
+    let mut answers = e1
+        .io
+        .main()
+        .server_side_emit_with_ack("ask-sse", &[json!(8)], redis_streams::LIMIT)
+        .await
+        .expect("every node answers");
+    answers.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
+    let mut expected = vec![
+        json!({"node": "node", "args": [8]}),
+        json!({"node": e2.node.uid(), "args": [8]}),
+    ];
+    expected.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
+    assert_eq!(answers, expected, "edgeio's server_side_emit_with_ack");
 }

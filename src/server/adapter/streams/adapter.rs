@@ -7,20 +7,22 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::answers;
 use super::node::{Shared, StreamsNode};
 use super::packet::{from_wire, to_wire};
 use super::wire::pubsub::public_channel;
 use super::wire::{Body, ClusterMessage, Filter};
+use super::{answers, asking};
 use crate::engine::Frame;
 use crate::protocol::Packet;
-use crate::server::adapter::redis::wire::{from_json, to_json};
+use crate::server::adapter::redis::wire::to_json;
 use crate::server::adapter::rooms::RoomIndex;
 use crate::server::adapter::{
-    ready, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, LocalNamespace, Room,
+    ready, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
+    RemoteSocketData, Room,
 };
 use crate::server::error::AdapterError;
 use crate::server::socket::Sid;
@@ -59,7 +61,7 @@ impl StreamsAdapter {
 }
 
 /// `opts` as the wire's filter (rooms sorted, for stable messages).
-fn filter_of(opts: &BroadcastOptions) -> Filter {
+pub(super) fn filter_of(opts: &BroadcastOptions) -> Filter {
     let sorted = |set: &HashSet<Room>| {
         let mut v: Vec<Room> = set.iter().cloned().collect();
         v.sort();
@@ -229,6 +231,42 @@ impl Adapter for StreamsAdapter {
         })
     }
 
+    /// This node's sockets that `opts` selects, then the other nodes'.
+    fn fetch_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<Vec<RemoteSocketData>> {
+        let local = nsp.socket_data(&self.local_targets(opts));
+        if opts.local {
+            return ready(Ok(local));
+        }
+        let timeout = self.node.shared.config.requests_timeout;
+        let remote =
+            asking::fetch_sockets(self.node.clone(), self.ns.clone(), opts.clone(), timeout);
+        Box::pin(async move {
+            let mut sockets = local;
+            sockets.extend(remote.await?);
+            Ok(sockets)
+        })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        name: &str,
+        args: &[Json],
+        timeout: Duration,
+    ) -> AdapterFuture<Answers<Json>> {
+        let packet = asking::event_packet(name, args);
+        Box::pin(asking::server_side_emit_with_ack(
+            self.node.clone(),
+            self.ns.clone(),
+            packet,
+            timeout,
+        ))
+    }
+
     /// The nodes subscribed to the namespace's public channel, this one
     /// counted even before its subscription is made.
     fn server_count(&self) -> AdapterFuture<usize> {
@@ -243,11 +281,8 @@ impl Adapter for StreamsAdapter {
         name: &str,
         args: &[Json],
     ) -> AdapterFuture<()> {
-        let mut packet = Vec::with_capacity(1 + args.len());
-        packet.push(name.into());
-        packet.extend(args.iter().cloned().map(from_json));
         let body = Body::ServerSideEmit {
-            packet,
+            packet: asking::event_packet(name, args),
             request_id: None,
         };
         let Some(message) = body.into_message(&self.node.shared.uid, &self.ns) else {

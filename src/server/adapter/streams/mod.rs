@@ -11,9 +11,11 @@
 
 mod adapter;
 mod answers;
+mod asking;
 mod node;
 mod packet;
 mod reader;
+mod requests;
 mod subscriber;
 pub mod wire;
 

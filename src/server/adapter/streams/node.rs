@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use edgeio_storage::ComponentHealth;
 
 use super::adapter::apply;
+use super::requests::{is_answer, Requests};
 use super::wire::{entry, pubsub, ClusterMessage};
 use super::StreamsAdapterConfig;
 use crate::server::adapter::AdapterHandle;
@@ -56,6 +57,8 @@ pub(super) struct Shared {
     registrations: AtomicU64,
     /// Tells the subscriber of a new namespace.
     subscribe: mpsc::UnboundedSender<String>,
+    /// The requests this node waits on answers to.
+    pub(super) requests: Arc<Requests>,
     /// Whether the stream reader reaches Redis (publish errors counted
     /// too), for `/ready` and the metrics.
     pub(super) health: ComponentHealth,
@@ -77,6 +80,9 @@ impl Shared {
     pub(super) fn dispatch(self: &Arc<Self>, message: ClusterMessage) {
         if message.uid == self.uid {
             return;
+        }
+        if is_answer(message.kind) {
+            return self.requests.answer(message);
         }
         let handle = self
             .handles
@@ -214,6 +220,7 @@ impl StreamsNode {
             registrations: AtomicU64::new(0),
             subscribe,
             health: ComponentHealth::new(COMPONENT),
+            requests: Arc::default(),
         });
         let (ready_tx, ready_rx) = oneshot::channel();
         let tasks = vec![
@@ -250,6 +257,12 @@ impl StreamsNode {
     /// the same state).
     pub fn health(&self) -> ComponentHealth {
         self.shared.health.clone()
+    }
+
+    /// How many answers arrived that matched no request this node waits
+    /// on (late ones, after their request timed out), since it started.
+    pub fn unknown_answers(&self) -> u64 {
+        self.shared.requests.unknown()
     }
 
     /// This node's id in the cluster.
