@@ -266,8 +266,8 @@ async fn an_edgeio_node_cut_off_redis_catches_up_on_every_broadcast_once_back() 
 /// `fetchSockets()` describes edgeio's sockets (id, rooms, data, handshake),
 /// `serverSideEmitWithAck` gets each edgeio node's handler's answer, and an
 /// acknowledged broadcast gets one acknowledgement per client of every node.
-/// And edgeio's `fetch_sockets` and `server_side_emit_with_ack` get Node's
-/// and the other edgeio node's answers.
+/// And edgeio's `fetch_sockets`, `server_side_emit_with_ack` and acknowledged
+/// broadcasts get Node's and the other edgeio node's answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_requests_get_edgeio_answers() {
     require_node();
@@ -357,4 +357,23 @@ async fn node_requests_get_edgeio_answers() {
     ];
     expected.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
     assert_eq!(answers, expected, "edgeio's server_side_emit_with_ack");
+    let acks = e1
+        .io
+        .main()
+        .to("room1")
+        .timeout(redis_streams::LIMIT)
+        .emit_with_ack("ask", vec![json!(6)], Vec::new())
+        .await
+        .expect("every client answers");
+    let mut acks: Vec<Value> = acks.iter().map(|a| a.args[0].clone()).collect();
+    acks.sort_by_key(|a| a["client"].as_str().map(str::to_owned));
+    assert_eq!(
+        acks,
+        vec![
+            json!({"client": "a1", "x": 6}),
+            json!({"client": "b1", "x": 6}),
+            json!({"client": "n1", "x": 6}),
+        ],
+        "edgeio's acknowledged broadcast: one ack per client in room1, x1 not asked"
+    );
 }

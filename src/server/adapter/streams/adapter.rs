@@ -21,7 +21,7 @@ use crate::protocol::Packet;
 use crate::server::adapter::redis::wire::to_json;
 use crate::server::adapter::rooms::RoomIndex;
 use crate::server::adapter::{
-    ready, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
+    ready, Acks, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
     RemoteSocketData, Room,
 };
 use crate::server::error::AdapterError;
@@ -228,6 +228,38 @@ impl Adapter for StreamsAdapter {
         self.append(opts.local, || Body::DisconnectSockets {
             filter: filter_of(opts),
             close: false,
+        })
+    }
+
+    /// This node's sockets' acknowledgements and the other nodes' (asked
+    /// with the broadcast's timeout as `flags.timeout`, as Node asks).
+    fn broadcast_with_ack(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AdapterFuture<Acks> {
+        let local = nsp.emit_with_ack(&self.local_targets(opts), packet, timeout);
+        if opts.local {
+            return local;
+        }
+        let mut filter = filter_of(opts);
+        filter.timeout = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        let remote = asking::broadcast_with_ack(
+            self.node.clone(),
+            self.ns.clone(),
+            to_wire(packet),
+            filter,
+            timeout,
+        );
+        Box::pin(async move {
+            let (local, remote) = tokio::join!(local, remote);
+            let mut acks = local?;
+            let remote = remote?;
+            acks.responses.extend(remote.responses);
+            acks.missing += remote.missing;
+            Ok(acks)
         })
     }
 

@@ -1,7 +1,8 @@
 //! The asking side of the request/response operations, as Node's
 //! socket.io-adapter `ClusterAdapter` asks them over the Streams adapter's
-//! pub/sub: `FETCH_SOCKETS` (`fetch_sockets`) and `SERVER_SIDE_EMIT` with a
-//! request id (`server_side_emit_with_ack`), published on the namespace's
+//! pub/sub: `FETCH_SOCKETS` (`fetch_sockets`), `SERVER_SIDE_EMIT` with a
+//! request id (`server_side_emit_with_ack`) and `BROADCAST` with a request
+//! id (`broadcast_with_ack`), published on the namespace's
 //! public channel; each waits for one answer per other node (the public
 //! channel's subscribers, this node excepted), in the node's bounded
 //! request table ([`super::requests`]).
@@ -13,12 +14,14 @@ use rmpv::Value;
 use serde_json::Value as Json;
 
 use super::node::StreamsNode;
+use super::packet::extract;
 use super::wire::body::field;
 use super::wire::pubsub::public_channel;
-use super::wire::Body;
+use super::wire::{Body, Filter};
 use crate::server::adapter::redis::wire::{from_json, to_json};
-use crate::server::adapter::{Answers, BroadcastOptions, RemoteSocketData};
+use crate::server::adapter::{Acks, Answers, BroadcastOptions, RemoteSocketData};
 use crate::server::error::AdapterError;
+use crate::server::AckResponse;
 
 /// Publishes the request `body` (built with the request's id) in namespace
 /// `ns` and collects the data of the other nodes' answers within `timeout`;
@@ -94,6 +97,60 @@ pub(super) async fn server_side_emit_with_ack(
         missing: expected.saturating_sub(answers.len()),
         answers,
     })
+}
+
+/// Broadcast `packet` (a wire packet object) to the other nodes' sockets
+/// that `filter` selects, asking each to acknowledge: each node answers how
+/// many clients it asked (`BROADCAST_CLIENT_COUNT`), then each client's
+/// acknowledgement (`BROADCAST_ACK`). Waits until every node counted and
+/// every counted client answered, or `timeout`; clients counted that did
+/// not answer are `missing` (a node that did not even count is not known
+/// to have any).
+pub(super) async fn broadcast_with_ack(
+    node: Arc<StreamsNode>,
+    ns: String,
+    packet: Value,
+    filter: Filter,
+    timeout: Duration,
+) -> Result<Acks, AdapterError> {
+    let shared = &node.shared;
+    let channel = public_channel(&shared.config.channel_prefix, &ns);
+    let others = shared.numsub(channel.clone()).await?.saturating_sub(1);
+    if others == 0 {
+        return Ok(Acks::default());
+    }
+    let mut pending = shared.requests.open()?;
+    let body = Body::Broadcast {
+        packet,
+        filter,
+        request_id: Some(pending.id.clone()),
+    };
+    let Some(message) = body.into_message(&shared.uid, &ns) else {
+        return Ok(Acks::default());
+    };
+    shared.publish(channel, &message).await?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let (mut counted, mut clients) = (0usize, 0usize);
+    let mut acks = Acks::default();
+    while counted < others || acks.responses.len() < clients {
+        let Some(data) = pending.next(deadline).await else {
+            break;
+        };
+        if let Some(count) = field(&data, "clientCount").and_then(Value::as_u64) {
+            counted += 1;
+            clients = clients.saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
+        } else if let Some(arg) = field(&data, "packet") {
+            let mut bins = Vec::new();
+            if let Ok(arg) = extract(arg, &mut bins) {
+                acks.responses.push(AckResponse {
+                    args: vec![arg],
+                    bins,
+                });
+            }
+        }
+    }
+    acks.missing = clients.saturating_sub(acks.responses.len());
+    Ok(acks)
 }
 
 /// `args` after event `name`, as a serverSideEmit's packet.

@@ -73,7 +73,7 @@ fn inline(value: Value, attachments: &[Bytes]) -> Value {
 }
 
 /// Replaces each binary in `value` by a placeholder, collecting it.
-fn extract(value: &Value, attachments: &mut Vec<Bytes>) -> Result<Json, AdapterError> {
+pub(crate) fn extract(value: &Value, attachments: &mut Vec<Bytes>) -> Result<Json, AdapterError> {
     Ok(match value {
         Value::Binary(bytes) => {
             let num = attachments.len();

@@ -118,6 +118,16 @@ impl Pending {
     }
 }
 
+impl Pending {
+    /// The data of the next answer, unless `deadline` passes first.
+    pub(super) async fn next(&mut self, deadline: tokio::time::Instant) -> Option<Value> {
+        tokio::time::timeout_at(deadline, self.answers.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
 impl Drop for Pending {
     fn drop(&mut self) {
         self.requests
