@@ -260,3 +260,120 @@ async fn an_edgeio_node_cut_off_redis_catches_up_on_every_broadcast_once_back() 
     let after = names.iter().position(|n| n == "after");
     assert!(last_missed < after, "caught up in stream order: {names:?}");
 }
+
+/// Each edgeio node counts the cluster's three nodes as Node does; Node's
+/// request/response operations are answered by edgeio nodes:
+/// `fetchSockets()` describes edgeio's sockets (id, rooms, data, handshake),
+/// `serverSideEmitWithAck` gets each edgeio node's handler's answer, and an
+/// acknowledged broadcast gets one acknowledgement per client of every node.
+/// And edgeio's `fetch_sockets`, `server_side_emit_with_ack` and acknowledged
+/// broadcasts get Node's and the other edgeio node's answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_requests_get_edgeio_answers() {
+    require_node();
+    let redis = Redis::start();
+    let e1 = Edge::start(&redis.url()).await;
+    let e2 = Edge::start(&redis.url()).await;
+    let mut node = NodeSide::start(&redis.url(), "redis_streams_requests");
+    wait_server_count(&mut node, 3).await;
+    // Counted as Node counts: the public channel's subscribers, Node's among them.
+    for edge in [&e1, &e2] {
+        let count = edge.io.main().server_count().await.expect("server count");
+        assert_eq!(count, 3, "edgeio's server_count");
+    }
+
+    // n1 on Node, a1 and x1 on edgeio 1, b1 on edgeio 2; all but x1 in room1.
+    let n1 = node.client("n1", &node.url());
+    let a1 = node.client("a1", &e1.url());
+    let b1 = node.client("b1", &e2.url());
+    let x1 = node.client("x1", &e1.url());
+    for c in ["n1", "a1", "b1"] {
+        node.join(c, "room1");
+    }
+
+    let answer = node.cmd(json!({"op": "fetchSockets", "rooms": ["room1"]}));
+    let mut expected: Vec<Value> = [
+        (&n1, json!("node")),
+        (&a1, json!(e1.node.uid())),
+        (&b1, json!(e2.node.uid())),
+    ]
+    .into_iter()
+    .map(|(sid, on)| {
+        let mut rooms = vec![sid.clone(), "room1".to_owned()];
+        rooms.sort();
+        json!({"id": sid, "rooms": rooms, "data": {"node": on}, "eio": "4"})
+    })
+    .collect();
+    expected.sort_by_key(|s| s["id"].as_str().map(str::to_owned));
+    assert_eq!(answer["sockets"], json!(expected), "Node's fetchSockets");
+
+    let answer = node.cmd(json!({"op": "serverSideEmitWithAck", "name": "ask-sse", "args": [7]}));
+    let mut expected = vec![
+        json!({"node": e1.node.uid(), "args": [7]}),
+        json!({"node": e2.node.uid(), "args": [7]}),
+    ];
+    expected.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
+    assert_eq!(
+        answer["answers"],
+        json!(expected),
+        "Node's serverSideEmitWithAck"
+    );
+
+    let answer =
+        node.cmd(json!({"op": "broadcastWithAck", "rooms": ["room1"], "name": "ask", "args": [5]}));
+    assert_eq!(
+        answer["acks"],
+        json!([{"client": "a1", "x": 5}, {"client": "b1", "x": 5}, {"client": "n1", "x": 5}]),
+        "Node's acknowledged broadcast: one ack per client in room1, x1 not asked"
+    );
+
+    // The other way: edgeio asks.
+    let mut ids: Vec<String> = e1
+        .io
+        .main()
+        .fetch_sockets()
+        .await
+        .expect("every node answers")
+        .iter()
+        .map(|s| s.id().to_owned())
+        .collect();
+    ids.sort();
+    let mut expected = vec![n1.clone(), a1.clone(), b1.clone(), x1.clone()];
+    expected.sort();
+    assert_eq!(
+        ids, expected,
+        "edgeio's fetch_sockets sees every node's sockets"
+    );
+    let mut answers = e1
+        .io
+        .main()
+        .server_side_emit_with_ack("ask-sse", &[json!(8)], redis_streams::LIMIT)
+        .await
+        .expect("every node answers");
+    answers.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
+    let mut expected = vec![
+        json!({"node": "node", "args": [8]}),
+        json!({"node": e2.node.uid(), "args": [8]}),
+    ];
+    expected.sort_by_key(|a| a["node"].as_str().map(str::to_owned));
+    assert_eq!(answers, expected, "edgeio's server_side_emit_with_ack");
+    let acks = e1
+        .io
+        .main()
+        .to("room1")
+        .timeout(redis_streams::LIMIT)
+        .emit_with_ack("ask", vec![json!(6)], Vec::new())
+        .await
+        .expect("every client answers");
+    let mut acks: Vec<Value> = acks.iter().map(|a| a.args[0].clone()).collect();
+    acks.sort_by_key(|a| a["client"].as_str().map(str::to_owned));
+    assert_eq!(
+        acks,
+        vec![
+            json!({"client": "a1", "x": 6}),
+            json!({"client": "b1", "x": 6}),
+            json!({"client": "n1", "x": 6}),
+        ],
+        "edgeio's acknowledged broadcast: one ack per client in room1, x1 not asked"
+    );
+}

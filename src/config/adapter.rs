@@ -67,6 +67,7 @@ impl Cli {
             .streams
             .streams_adapter_config(&self.events.redis_url, &self.adapter.redis_prefix);
         config.ca_file = self.redis.redis_ca.clone();
+        config.requests_timeout = Duration::from_millis(self.adapter.adapter_requests_timeout);
         config
     }
 
@@ -127,6 +128,8 @@ mod tests {
             "prod",
             "--redis-stream-name",
             "events",
+            "--adapter-requests-timeout",
+            "1500",
         ])
         .expect("parses");
         let ca = Some(std::path::PathBuf::from("/etc/edgeio/ca.pem"));
@@ -136,6 +139,7 @@ mod tests {
         assert_eq!(streams.ca_file, ca);
         assert_eq!(streams.channel_prefix, "prod");
         assert_eq!(streams.stream_name, "events");
+        assert_eq!(streams.requests_timeout, Duration::from_millis(1500));
         assert!(Cli::try_parse_from(["edgeio", "--adapter", "kafka"]).is_err());
     }
 }

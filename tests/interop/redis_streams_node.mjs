@@ -15,6 +15,13 @@
 //   {"op":"serverSideEmit","name":N,"args":[..]}
 //   {"op":"serverCount"}                        the adapter's count of nodes
 //   {"op":"rooms","id":ID}                      the rooms of a client of this server
+//   {"op":"fetchSockets","rooms":[]}            io.in(rooms).fetchSockets(): sockets by id
+//   {"op":"serverSideEmitWithAck","name":N,"args":[..]}  every other node's answer
+//   {"op":"broadcastWithAck","rooms":[],"name":N,"args":[..]}  every client's ack
+// Clients answer an `ask` event with {client: ID, x: its argument}; the
+// server answers a server-side `ask-sse` with {node: "node", args}; its
+// sockets' data is {node: "node"}. Requests time out after 10 s (serverSideEmitWithAck:
+// the adapter's requestsTimeout, 5 s).
 // Reports: {"got":ID,"name":N,"args":[..]} for each event a client receives,
 // {"disconnected":ID,"reason":R}, {"sse":N,"args":[..]} for a server-side emit.
 import { createServer } from "node:http";
@@ -38,12 +45,18 @@ await redis.connect();
 const http = createServer();
 const io = new Server(http, { adapter: createAdapter(redis) });
 io.on("connection", (socket) => {
+  socket.data = { node: "node" };
   socket.on("join", (room, ack) => {
     socket.join(room);
     ack?.("joined");
   });
 });
 io.on("ping-sse", (...args) => out({ sse: "ping-sse", args }));
+io.on("ask-sse", (...args) => {
+  const ack = args.pop();
+  ack({ node: "node", args });
+});
+const byKey = (key) => (a, b) => (String(a[key]) < String(b[key]) ? -1 : 1);
 await new Promise((r) => http.listen(0, "127.0.0.1", r));
 
 const clients = new Map();
@@ -54,6 +67,7 @@ async function run(cmd) {
     case "client": {
       const c = connect(cmd.url, { transports: ["websocket"], reconnection: false, forceNew: true });
       c.onAny((name, ...args) => out({ got: cmd.id, name, args }));
+      c.on("ask", (x, ack) => ack({ client: cmd.id, x }));
       c.on("disconnect", (reason) => out({ disconnected: cmd.id, reason }));
       clients.set(cmd.id, c);
       await once(c, "connect", `connect of ${cmd.id}`);
@@ -81,6 +95,24 @@ async function run(cmd) {
       return {};
     case "serverCount":
       return { count: await io.of("/").adapter.serverCount() };
+    case "fetchSockets": {
+      const sockets = await io.in(cmd.rooms).timeout(10_000).fetchSockets();
+      const described = sockets.map((s) => ({
+        id: s.id,
+        rooms: [...s.rooms].sort(),
+        data: s.data,
+        eio: s.handshake?.query?.EIO,
+      }));
+      return { sockets: described.sort(byKey("id")) };
+    }
+    case "serverSideEmitWithAck": {
+      const answers = await io.serverSideEmitWithAck(cmd.name, ...cmd.args);
+      return { answers: answers.sort(byKey("node")) };
+    }
+    case "broadcastWithAck": {
+      const acks = await io.to(cmd.rooms).timeout(10_000).emitWithAck(cmd.name, ...cmd.args);
+      return { acks: acks.sort(byKey("client")) };
+    }
     case "rooms":
       return { rooms: [...(serverSockets(cmd.id)?.rooms ?? [])].sort() };
     default:

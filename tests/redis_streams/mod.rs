@@ -34,7 +34,8 @@ pub struct Edge {
 
 impl Edge {
     /// A node on Redis `url`: clients join a room with a `join` event
-    /// (acknowledged), `ping-sse` server-side emits are recorded.
+    /// (acknowledged), their data is `{node: UID}`; `ping-sse` server-side
+    /// emits are recorded, `ask-sse` ones answered with `{node: UID, args}`.
     pub async fn start(url: &str) -> Self {
         let node = StreamsNode::start(StreamsAdapterConfig {
             url: url.to_owned(),
@@ -47,7 +48,10 @@ impl Edge {
             adapter: node.factory(),
             ..IoConfig::default()
         });
-        io.main().on_connection(|socket| {
+        let uid = node.uid().to_owned();
+        let tag = uid.clone();
+        io.main().on_connection(move |socket| {
+            let _ = socket.set_data(json!({ "node": tag }));
             socket.on("join", |socket, event| {
                 if let Some(room) = event.args.first().and_then(Value::as_str) {
                     socket.join(room);
@@ -64,6 +68,12 @@ impl Edge {
                 .expect("lock")
                 .push(("ping-sse".into(), args.to_vec()));
         });
+        io.main()
+            .on_server_side_emit_with_ack("ask-sse", move |args, ack| {
+                if let Some(ack) = ack {
+                    let _ = ack.send(json!({ "node": uid, "args": args }));
+                }
+            });
         let (addr, stop) = crate::sio_client::serve(&io).await;
         Self {
             io,

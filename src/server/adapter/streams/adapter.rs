@@ -7,19 +7,22 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::node::StreamsNode;
+use super::node::{Shared, StreamsNode};
 use super::packet::{from_wire, to_wire};
 use super::wire::pubsub::public_channel;
 use super::wire::{Body, ClusterMessage, Filter};
+use super::{answers, asking};
 use crate::engine::Frame;
 use crate::protocol::Packet;
-use crate::server::adapter::redis::wire::{from_json, to_json};
+use crate::server::adapter::redis::wire::to_json;
 use crate::server::adapter::rooms::RoomIndex;
 use crate::server::adapter::{
-    ready, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, LocalNamespace, Room,
+    ready, Acks, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
+    RemoteSocketData, Room,
 };
 use crate::server::error::AdapterError;
 use crate::server::socket::Sid;
@@ -58,7 +61,7 @@ impl StreamsAdapter {
 }
 
 /// `opts` as the wire's filter (rooms sorted, for stable messages).
-fn filter_of(opts: &BroadcastOptions) -> Filter {
+pub(super) fn filter_of(opts: &BroadcastOptions) -> Filter {
     let sorted = |set: &HashSet<Room>| {
         let mut v: Vec<Room> = set.iter().cloned().collect();
         v.sort();
@@ -83,10 +86,24 @@ fn options_of(filter: &Filter) -> BroadcastOptions {
     }
 }
 
-/// Applies a message from another node to namespace `handle` here. What the
-/// adapter does not act on (heartbeats, answers, requests it cannot answer
-/// yet) is ignored.
-pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<(), AdapterError> {
+/// The event name and arguments of a serverSideEmit's `packet`.
+fn event_of(packet: &[rmpv::Value]) -> Result<(String, Vec<Json>), AdapterError> {
+    let mut items = packet.iter();
+    let name = items.next().and_then(|v| v.as_str()).unwrap_or_default();
+    let args = items
+        .map(|v| to_json(v).map_err(|e| AdapterError::Message(e.to_string())))
+        .collect::<Result<Vec<Json>, _>>()?;
+    Ok((name.to_owned(), args))
+}
+
+/// Applies a message from another node to namespace `handle` here, and
+/// answers the requests among them ([`answers`]). What the adapter does not
+/// act on (answers to requests it did not make, closes) is ignored.
+pub(super) fn apply(
+    shared: &Arc<Shared>,
+    handle: &AdapterHandle,
+    message: &ClusterMessage,
+) -> Result<(), AdapterError> {
     let body = Body::of(message).map_err(|e| AdapterError::Message(e.to_string()))?;
     match body {
         Body::Broadcast {
@@ -94,21 +111,38 @@ pub(super) fn apply(handle: &AdapterHandle, message: &ClusterMessage) -> Result<
             filter,
             request_id: None,
         } => handle.deliver(&from_wire(&message.nsp, &packet)?, &options_of(&filter)),
+        Body::Broadcast {
+            packet,
+            filter,
+            request_id: Some(id),
+        } => answers::broadcast_with_ack(
+            shared,
+            handle,
+            message,
+            (&packet, &filter, &options_of(&filter)),
+            &id,
+        )?,
         Body::SocketsJoin { filter, rooms } => handle.join(&options_of(&filter), &rooms),
         Body::SocketsLeave { filter, rooms } => handle.leave(&options_of(&filter), &rooms),
         Body::DisconnectSockets { filter, .. } => handle.disconnect(&options_of(&filter)),
+        Body::FetchSockets { filter, request_id } => {
+            answers::fetch_sockets(shared, handle, message, &options_of(&filter), &request_id)
+        }
         Body::ServerSideEmit {
             packet,
             request_id: None,
         } => {
-            let mut items = packet.iter();
-            let name = items.next().and_then(|v| v.as_str()).unwrap_or_default();
-            let args = items
-                .map(|v| to_json(v).map_err(|e| AdapterError::Message(e.to_string())))
-                .collect::<Result<Vec<Json>, _>>()?;
-            handle.server_side_emit(name, &args);
+            let (name, args) = event_of(&packet)?;
+            handle.server_side_emit(&name, &args);
         }
-        _ => tracing::debug!(kind = ?message.kind, "cluster message not acted upon"),
+        Body::ServerSideEmit {
+            packet,
+            request_id: Some(id),
+        } => {
+            let (name, args) = event_of(&packet)?;
+            answers::server_side_emit(shared, handle, message, (&name, &args), &id);
+        }
+        Body::Other => tracing::debug!(kind = ?message.kind, "cluster message not acted upon"),
     }
     Ok(())
 }
@@ -197,17 +231,90 @@ impl Adapter for StreamsAdapter {
         })
     }
 
+    /// This node's sockets' acknowledgements and the other nodes' (asked
+    /// with the broadcast's timeout as `flags.timeout`, as Node asks).
+    fn broadcast_with_ack(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> AdapterFuture<Acks> {
+        let local = nsp.emit_with_ack(&self.local_targets(opts), packet, timeout);
+        if opts.local {
+            return local;
+        }
+        let mut filter = filter_of(opts);
+        filter.timeout = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        let remote = asking::broadcast_with_ack(
+            self.node.clone(),
+            self.ns.clone(),
+            to_wire(packet),
+            filter,
+            timeout,
+        );
+        Box::pin(async move {
+            let (local, remote) = tokio::join!(local, remote);
+            let mut acks = local?;
+            let remote = remote?;
+            acks.responses.extend(remote.responses);
+            acks.missing += remote.missing;
+            Ok(acks)
+        })
+    }
+
+    /// This node's sockets that `opts` selects, then the other nodes'.
+    fn fetch_sockets(
+        &self,
+        nsp: &LocalNamespace<'_>,
+        opts: &BroadcastOptions,
+    ) -> AdapterFuture<Vec<RemoteSocketData>> {
+        let local = nsp.socket_data(&self.local_targets(opts));
+        if opts.local {
+            return ready(Ok(local));
+        }
+        let timeout = self.node.shared.config.requests_timeout;
+        let remote =
+            asking::fetch_sockets(self.node.clone(), self.ns.clone(), opts.clone(), timeout);
+        Box::pin(async move {
+            let mut sockets = local;
+            sockets.extend(remote.await?);
+            Ok(sockets)
+        })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        _nsp: &LocalNamespace<'_>,
+        name: &str,
+        args: &[Json],
+        timeout: Duration,
+    ) -> AdapterFuture<Answers<Json>> {
+        let packet = asking::event_packet(name, args);
+        Box::pin(asking::server_side_emit_with_ack(
+            self.node.clone(),
+            self.ns.clone(),
+            packet,
+            timeout,
+        ))
+    }
+
+    /// The nodes subscribed to the namespace's public channel, this one
+    /// counted even before its subscription is made.
+    fn server_count(&self) -> AdapterFuture<usize> {
+        let node = self.node.clone();
+        let channel = public_channel(&node.shared.config.channel_prefix, &self.ns);
+        Box::pin(async move { Ok(node.shared.numsub(channel).await?.max(1)) })
+    }
+
     fn server_side_emit(
         &self,
         _nsp: &LocalNamespace<'_>,
         name: &str,
         args: &[Json],
     ) -> AdapterFuture<()> {
-        let mut packet = Vec::with_capacity(1 + args.len());
-        packet.push(name.into());
-        packet.extend(args.iter().cloned().map(from_json));
         let body = Body::ServerSideEmit {
-            packet,
+            packet: asking::event_packet(name, args),
             request_id: None,
         };
         let Some(message) = body.into_message(&self.node.shared.uid, &self.ns) else {

@@ -10,9 +10,12 @@
 //! the Node package's format ([`wire`]).
 
 mod adapter;
+mod answers;
+mod asking;
 mod node;
 mod packet;
 mod reader;
+mod requests;
 mod subscriber;
 pub mod wire;
 
@@ -49,6 +52,10 @@ pub struct StreamsAdapterConfig {
     pub read_count: u64,
     /// How long one `XREAD` blocks (Node: `blockTimeInMs`, 5 s).
     pub block: Duration,
+    /// How long a request/response operation waits for answers, and how
+    /// long this node waits for its server-side handler's acknowledgement
+    /// before giving up answering (Node: `requestsTimeout`, 5 s).
+    pub requests_timeout: Duration,
 }
 
 impl Default for StreamsAdapterConfig {
@@ -61,6 +68,7 @@ impl Default for StreamsAdapterConfig {
             maxlen: 10_000,
             read_count: 100,
             block: Duration::from_secs(2),
+            requests_timeout: Duration::from_secs(5),
         }
     }
 }

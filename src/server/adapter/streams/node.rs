@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use edgeio_storage::ComponentHealth;
 
 use super::adapter::apply;
+use super::requests::{is_answer, Requests};
 use super::wire::{entry, pubsub, ClusterMessage};
 use super::StreamsAdapterConfig;
 use crate::server::adapter::AdapterHandle;
@@ -56,6 +57,8 @@ pub(super) struct Shared {
     registrations: AtomicU64,
     /// Tells the subscriber of a new namespace.
     subscribe: mpsc::UnboundedSender<String>,
+    /// The requests this node waits on answers to.
+    pub(super) requests: Arc<Requests>,
     /// Whether the stream reader reaches Redis (publish errors counted
     /// too), for `/ready` and the metrics.
     pub(super) health: ComponentHealth,
@@ -74,9 +77,12 @@ impl Shared {
 
     /// Applies a message from Redis to its namespace here; drops this node's
     /// own messages and those of namespaces it does not have.
-    pub(super) fn dispatch(&self, message: ClusterMessage) {
+    pub(super) fn dispatch(self: &Arc<Self>, message: ClusterMessage) {
         if message.uid == self.uid {
             return;
+        }
+        if is_answer(message.kind) {
+            return self.requests.answer(message);
         }
         let handle = self
             .handles
@@ -85,7 +91,7 @@ impl Shared {
             .get(&message.nsp)
             .map(|(_, handle)| handle.clone());
         if let Some(handle) = handle {
-            if let Err(e) = apply(&handle, &message) {
+            if let Err(e) = apply(self, &handle, &message) {
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
             }
         }
@@ -147,6 +153,23 @@ impl Shared {
         })
     }
 
+    /// How many subscribers `channel` has (`PUBSUB NUMSUB`): on a
+    /// namespace's public channel, the nodes of the cluster, as Node's
+    /// `serverCount()` counts them.
+    pub(super) async fn numsub(&self, channel: String) -> Result<usize, AdapterError> {
+        let mut conn = self.publisher().await?;
+        let (_, n): (String, usize) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| {
+                self.health.error(&e);
+                redis_error("PUBSUB NUMSUB", &e)
+            })?;
+        Ok(n)
+    }
+
     /// Publishes `message` on `channel` (pub/sub, MessagePack).
     pub(super) async fn publish(
         &self,
@@ -197,6 +220,7 @@ impl StreamsNode {
             registrations: AtomicU64::new(0),
             subscribe,
             health: ComponentHealth::new(COMPONENT),
+            requests: Arc::default(),
         });
         let (ready_tx, ready_rx) = oneshot::channel();
         let tasks = vec![
@@ -233,6 +257,12 @@ impl StreamsNode {
     /// the same state).
     pub fn health(&self) -> ComponentHealth {
         self.shared.health.clone()
+    }
+
+    /// How many answers arrived that matched no request this node waits
+    /// on (late ones, after their request timed out), since it started.
+    pub fn unknown_answers(&self) -> u64 {
+        self.shared.requests.unknown()
     }
 
     /// This node's id in the cluster.

@@ -11,6 +11,7 @@ use super::wire::body::field;
 use crate::protocol::{Packet, PacketKind};
 use crate::server::adapter::redis::wire::{from_json, to_json};
 use crate::server::error::AdapterError;
+use crate::server::AckResponse;
 
 /// socket.io-parser's `PacketType.EVENT` (binary or not: the parser's
 /// object carries the type before encoding).
@@ -31,6 +32,14 @@ pub(crate) fn to_wire(packet: &Packet) -> Value {
         pairs.push((Value::from("id"), Value::from(id)));
     }
     Value::Map(pairs)
+}
+
+/// An acknowledgement as a `BROADCAST_ACK` carries it: its first argument
+/// (nil when it has none), binary in place.
+pub(crate) fn ack_to_wire(ack: &AckResponse) -> Value {
+    ack.args
+        .first()
+        .map_or(Value::Nil, |arg| inline(from_json(arg.clone()), &ack.bins))
 }
 
 /// Replaces each placeholder in `value` by its attachment.
@@ -64,7 +73,7 @@ fn inline(value: Value, attachments: &[Bytes]) -> Value {
 }
 
 /// Replaces each binary in `value` by a placeholder, collecting it.
-fn extract(value: &Value, attachments: &mut Vec<Bytes>) -> Result<Json, AdapterError> {
+pub(crate) fn extract(value: &Value, attachments: &mut Vec<Bytes>) -> Result<Json, AdapterError> {
     Ok(match value {
         Value::Binary(bytes) => {
             let num = attachments.len();
