@@ -17,6 +17,7 @@ pub mod redis;
 pub mod remote;
 pub mod rooms;
 pub mod streams;
+pub(crate) mod turn;
 
 use std::collections::HashSet;
 use std::future::Future;

@@ -18,6 +18,7 @@ use edgeio_storage::ComponentHealth;
 
 use super::link::Link;
 use super::RedisAdapterConfig;
+use crate::server::adapter::turn::in_turn;
 use crate::server::error::AdapterError;
 
 /// The name the Redis adapter reports its health under (`/ready`, the
@@ -48,6 +49,8 @@ pub struct RedisNode {
     /// counted too), for `/ready` and the metrics.
     health: ComponentHealth,
     malformed: AtomicU64,
+    /// What this node publishes goes out in the order asked.
+    turn: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,6 +76,7 @@ impl RedisNode {
             reader: Mutex::default(),
             malformed: AtomicU64::new(0),
             health: ComponentHealth::new(COMPONENT),
+            turn: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -130,17 +134,22 @@ impl RedisNode {
 
     /// Publishes `bytes` on `channel`.
     pub async fn publish(&self, channel: &str, bytes: Vec<u8>) -> Result<(), AdapterError> {
-        let mut conn = self.publisher().await?;
-        redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(bytes)
-            .query_async::<i64>(&mut conn)
-            .await
-            .map(drop)
-            .map_err(|e| {
-                self.health.error(&e);
-                redis_error("publish", e)
+        in_turn(&self.turn, async {
+            let mut conn = self.publisher().await?;
+            Ok(async move {
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(bytes)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        self.health.error(&e);
+                        redis_error("publish", e)
+                    })
             })
+        })
+        .await
     }
 
     /// How many connections subscribe to `channel` (`PUBSUB NUMSUB`): the

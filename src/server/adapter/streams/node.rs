@@ -18,6 +18,7 @@ use super::adapter::apply;
 use super::requests::{is_answer, Requests};
 use super::wire::{entry, pubsub, ClusterMessage};
 use super::StreamsAdapterConfig;
+use crate::server::adapter::turn::in_turn;
 use crate::server::adapter::AdapterHandle;
 use crate::server::error::AdapterError;
 
@@ -62,6 +63,8 @@ pub(super) struct Shared {
     /// Whether the stream reader reaches Redis (publish errors counted
     /// too), for `/ready` and the metrics.
     pub(super) health: ComponentHealth,
+    /// What this node adds and publishes goes out in the order asked.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -137,7 +140,6 @@ impl Shared {
     /// resolves to its entry id.
     pub(super) async fn xadd(&self, message: &ClusterMessage) -> Result<String, AdapterError> {
         let fields = entry::encode(message).map_err(|e| AdapterError::Message(e.to_string()))?;
-        let mut conn = self.publisher().await?;
         let mut cmd = redis::cmd("XADD");
         cmd.arg(&self.config.stream_name)
             .arg("MAXLEN")
@@ -147,10 +149,16 @@ impl Shared {
         for (name, value) in &fields {
             cmd.arg(*name).arg(value);
         }
-        cmd.query_async::<String>(&mut conn).await.map_err(|e| {
-            self.health.error(&e);
-            redis_error("XADD", &e)
+        in_turn(&self.turn, async {
+            let mut conn = self.publisher().await?;
+            Ok(async move {
+                cmd.query_async::<String>(&mut conn).await.map_err(|e| {
+                    self.health.error(&e);
+                    redis_error("XADD", &e)
+                })
+            })
         })
+        .await
     }
 
     /// How many subscribers `channel` has (`PUBSUB NUMSUB`): on a
@@ -177,17 +185,22 @@ impl Shared {
         message: &ClusterMessage,
     ) -> Result<(), AdapterError> {
         let payload = pubsub::encode(message);
-        let mut conn = self.publisher().await?;
-        redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .query_async::<i64>(&mut conn)
-            .await
-            .map(drop)
-            .map_err(|e| {
-                self.health.error(&e);
-                redis_error("PUBLISH", &e)
+        in_turn(&self.turn, async {
+            let mut conn = self.publisher().await?;
+            Ok(async move {
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(payload)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        self.health.error(&e);
+                        redis_error("PUBLISH", &e)
+                    })
             })
+        })
+        .await
     }
 }
 
@@ -220,6 +233,7 @@ impl StreamsNode {
             registrations: AtomicU64::new(0),
             subscribe,
             health: ComponentHealth::new(COMPONENT),
+            turn: tokio::sync::Mutex::new(()),
             requests: Arc::default(),
         });
         let (ready_tx, ready_rx) = oneshot::channel();
