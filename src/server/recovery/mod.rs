@@ -19,12 +19,14 @@
 //! - [`kept_sessions`]: the disconnected sessions kept, in the order they
 //!   left (what the sessions' cap forgets first).
 //! - [`load`]: what an earlier start left, counted against the budgets.
+//! - [`stamp`]: the offset of each broadcast this node delivers.
 //! - [`upkeep`]: the background task that flushes writes (group commit) and
 //!   drops what is past the window or over the buffer's budgets.
 
 mod kept_sessions;
 mod load;
 mod record;
+mod stamp;
 mod upkeep;
 
 use std::collections::VecDeque;
@@ -38,6 +40,7 @@ use tokio::sync::{Notify, OnceCell};
 use kept_sessions::KeptSessions;
 pub(crate) use record::Offset;
 use record::{KeptRecord, SessionRecord};
+pub(crate) use stamp::local_frames;
 
 use super::adapter::{BroadcastOptions, Room};
 use super::config::RecoveryConfig;
