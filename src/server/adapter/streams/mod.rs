@@ -18,6 +18,7 @@ mod reader;
 mod requests;
 mod subscriber;
 pub mod wire;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,12 @@ pub struct StreamsAdapterConfig {
     /// long this node waits for its server-side handler's acknowledgement
     /// before giving up answering (Node: `requestsTimeout`, 5 s).
     pub requests_timeout: Duration,
+    /// The most stream entries kept, in order, while Redis cannot take
+    /// them (sent once it is back); past it (or [`Self::outbox_max_bytes`])
+    /// an entry is dropped, logged and counted.
+    pub outbox_max_entries: usize,
+    /// The most bytes of stream entries kept while Redis cannot take them.
+    pub outbox_max_bytes: usize,
 }
 
 impl Default for StreamsAdapterConfig {
@@ -69,6 +76,8 @@ impl Default for StreamsAdapterConfig {
             read_count: 100,
             block: Duration::from_secs(2),
             requests_timeout: Duration::from_secs(5),
+            outbox_max_entries: 10_000,
+            outbox_max_bytes: 16 << 20,
         }
     }
 }

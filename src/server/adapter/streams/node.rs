@@ -17,6 +17,7 @@ use edgeio_storage::ComponentHealth;
 use super::adapter::apply;
 use super::requests::{is_answer, Requests};
 use super::wire::{entry, pubsub, ClusterMessage};
+use super::writer::Writer;
 use super::StreamsAdapterConfig;
 use crate::server::adapter::turn::in_turn;
 use crate::server::adapter::AdapterHandle;
@@ -63,8 +64,11 @@ pub(super) struct Shared {
     /// Whether the stream reader reaches Redis (publish errors counted
     /// too), for `/ready` and the metrics.
     pub(super) health: ComponentHealth,
-    /// What this node adds and publishes goes out in the order asked.
+    /// What this node publishes goes out in the order asked.
     turn: tokio::sync::Mutex<()>,
+    /// Adds this node's entries to the stream, in order, keeping them while
+    /// Redis is away.
+    pub(super) writer: Writer,
 }
 
 impl Shared {
@@ -136,10 +140,13 @@ impl Shared {
         Ok(conn.clone())
     }
 
-    /// Adds `message` to the stream (`XADD` capped with `MAXLEN ~`);
-    /// resolves to its entry id.
+    /// Adds `message` to the stream (`XADD` capped with `MAXLEN ~`) after
+    /// everything this node added before; resolves to its entry id, or to
+    /// an error at once when Redis cannot take it now — it is then added
+    /// once Redis is back ([`Writer`]).
     pub(super) async fn xadd(&self, message: &ClusterMessage) -> Result<String, AdapterError> {
         let fields = entry::encode(message).map_err(|e| AdapterError::Message(e.to_string()))?;
+        let size = fields.iter().map(|(n, v)| n.len() + v.len()).sum();
         let mut cmd = redis::cmd("XADD");
         cmd.arg(&self.config.stream_name)
             .arg("MAXLEN")
@@ -149,16 +156,7 @@ impl Shared {
         for (name, value) in &fields {
             cmd.arg(*name).arg(value);
         }
-        in_turn(&self.turn, async {
-            let mut conn = self.publisher().await?;
-            Ok(async move {
-                cmd.query_async::<String>(&mut conn).await.map_err(|e| {
-                    self.health.error(&e);
-                    redis_error("XADD", &e)
-                })
-            })
-        })
-        .await
+        self.writer.add(cmd, size).await
     }
 
     /// How many subscribers `channel` has (`PUBSUB NUMSUB`): on a
@@ -224,6 +222,13 @@ impl StreamsNode {
         let uid: String = (0..8)
             .map(|_| format!("{:02x}", rand::random::<u8>()))
             .collect();
+        let health = ComponentHealth::new(COMPONENT);
+        let writer = Writer::start(
+            client.clone(),
+            health.clone(),
+            config.outbox_max_entries,
+            config.outbox_max_bytes,
+        );
         let shared = Arc::new(Shared {
             uid,
             config,
@@ -232,7 +237,8 @@ impl StreamsNode {
             handles: Mutex::default(),
             registrations: AtomicU64::new(0),
             subscribe,
-            health: ComponentHealth::new(COMPONENT),
+            health,
+            writer,
             turn: tokio::sync::Mutex::new(()),
             requests: Arc::default(),
         });
@@ -277,6 +283,12 @@ impl StreamsNode {
     /// on (late ones, after their request timed out), since it started.
     pub fn unknown_answers(&self) -> u64 {
         self.shared.requests.unknown()
+    }
+
+    /// How many stream entries were dropped because too many waited while
+    /// Redis was away (`outbox_max_entries`, `outbox_max_bytes`).
+    pub fn dropped_entries(&self) -> u64 {
+        self.shared.writer.dropped()
     }
 
     /// This node's id in the cluster.
