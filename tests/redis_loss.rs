@@ -6,19 +6,16 @@
 //! - local room traffic goes on: a broadcast reaches the room's members on
 //!   the sender's own node, and the sender gets its acknowledgement;
 //! - once Redis is back (both nodes `/ready` again), cross-node broadcasts
-//!   resume, each delivered once.
+//!   resume, each delivered once;
+//! - with Streams, the broadcasts made while Redis was down reach the other
+//!   node once it is back (each node kept them in its outbox), before what
+//!   comes after; with pub/sub they are lost (by design: it is the
+//!   unreliable store).
 //!
-//! What is *not* asserted here: that a broadcast made while Redis was down
-//! reaches the other node. The test's `redis-server` runs without
-//! persistence, as a cache-like Redis usually does, so the restarted one is
-//! empty: with pub/sub a publish fails while Redis is down (by design, it is
-//! the unreliable store), and with Streams the `XADD` fails too and the
-//! stream it would have gone to is gone. Streams' promise — a node cut off
-//! while Redis stays up reads what it missed — is about the node, not Redis,
-//! and is tested in the storage crate through a proxy that cuts one node off.
-//! What the binary must show with Streams after a reset is that the reader
-//! starts over on the new stream rather than waiting for an id that will
-//! never come, which the resumed broadcasts below prove.
+//! The test's `redis-server` runs without persistence, as a cache-like
+//! Redis usually does, so the restarted one is empty: with Streams the
+//! readers must start over on the new stream rather than wait for an id
+//! that will never come, which the resumed broadcasts below prove.
 
 mod chat_support;
 mod common;
@@ -99,7 +96,7 @@ async fn frame_within(ws: &mut Ws, wait: Duration) -> Option<String> {
     tokio::time::timeout(wait, next_text(ws)).await.ok()
 }
 
-async fn nodes_survive_redis_loss(events: &str) {
+async fn nodes_survive_redis_loss(events: &str, kept: bool) {
     let mut redis = Redis::start();
     let a = node(&format!("loss-{events}-a"), events, &redis);
     let b = node(&format!("loss-{events}-b"), events, &redis);
@@ -131,6 +128,12 @@ async fn nodes_survive_redis_loss(events: &str) {
     redis.restart();
     wait_ready(&a, 200).await;
     wait_ready(&b, 200).await;
+    if kept {
+        // What each node broadcast meanwhile reaches the other one now.
+        assert_eq!(next_text(&mut bob).await, r#"42["bcast","during-a"]"#);
+        assert_eq!(next_text(&mut alice).await, r#"42["bcast","during-b"]"#);
+        assert_eq!(next_text(&mut carol).await, r#"42["bcast","during-b"]"#);
+    }
 
     // After: cross-node delivery resumes. The publisher's connection may
     // still be re-making itself, so broadcast until one crosses (bounded).
@@ -175,10 +178,10 @@ async fn nodes_survive_redis_loss(events: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nodes_survive_redis_loss_over_pubsub() {
-    nodes_survive_redis_loss("redis-pubsub").await;
+    nodes_survive_redis_loss("redis-pubsub", false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nodes_survive_redis_loss_over_streams() {
-    nodes_survive_redis_loss("redis-streams").await;
+    nodes_survive_redis_loss("redis-streams", true).await;
 }

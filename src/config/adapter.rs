@@ -67,6 +67,8 @@ impl Cli {
             .streams
             .streams_adapter_config(&self.events.redis_url, &self.adapter.redis_prefix);
         config.ca_file = self.redis.redis_ca.clone();
+        config.outbox_max_entries = self.redis.redis_outbox_entries;
+        config.outbox_max_bytes = self.redis.redis_outbox_bytes;
         config.requests_timeout = Duration::from_millis(self.adapter.adapter_requests_timeout);
         config
     }

@@ -1,6 +1,5 @@
-//! The Redis Streams adapter's flags (`--redis-stream-*`, `--redis-outbox-*`):
-//! the stream's key, how much of it Redis keeps, how much one read takes,
-//! and how much waits for Redis when it is away. Where its
+//! The Redis Streams adapter's flags (`--redis-stream-*`): the stream's
+//! key, how much of it Redis keeps, and how much one read takes. Where its
 //! Redis is (`--redis-url`) and its channel prefix are shared with the other
 //! Redis options.
 
@@ -37,25 +36,6 @@ pub struct StreamsArgs {
         value_name = "N"
     )]
     pub redis_stream_read_count: u64,
-
-    /// Stream entries kept in order while Redis cannot take them, added
-    /// once it is back; past it, an entry is dropped (logged).
-    #[arg(
-        long,
-        env = "EDGEIO_REDIS_OUTBOX_ENTRIES",
-        default_value_t = StreamsAdapterConfig::default().outbox_max_entries,
-        value_name = "N"
-    )]
-    pub redis_outbox_entries: usize,
-
-    /// Bytes of stream entries kept while Redis cannot take them.
-    #[arg(
-        long,
-        env = "EDGEIO_REDIS_OUTBOX_BYTES",
-        default_value_t = StreamsAdapterConfig::default().outbox_max_bytes,
-        value_name = "BYTES"
-    )]
-    pub redis_outbox_bytes: usize,
 }
 
 impl StreamsArgs {
@@ -68,8 +48,6 @@ impl StreamsArgs {
             channel_prefix: channel_prefix.to_owned(),
             maxlen: self.redis_stream_maxlen,
             read_count: self.redis_stream_read_count,
-            outbox_max_entries: self.redis_outbox_entries,
-            outbox_max_bytes: self.redis_outbox_bytes,
             ..StreamsAdapterConfig::default()
         }
     }
@@ -103,20 +81,12 @@ mod tests {
             "500",
             "--redis-stream-read-count",
             "7",
-            "--redis-outbox-entries",
-            "3",
-            "--redis-outbox-bytes",
-            "4096",
         ])
         .expect("parses");
         let config = cli.streams.streams_adapter_config("redis://r:1/", "p");
         assert_eq!(config.stream_name, "my-stream");
         assert_eq!(config.maxlen, 500);
         assert_eq!(config.read_count, 7);
-        assert_eq!(
-            (config.outbox_max_entries, config.outbox_max_bytes),
-            (3, 4096)
-        );
         assert_eq!(config.channel_prefix, "p");
     }
 }

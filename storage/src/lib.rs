@@ -37,7 +37,7 @@ pub use error::{Result, StorageError};
 pub use event::{
     masked_url, open_redis_client, EventListener, EventMessage, EventStore, EventStoreMode,
     EventStoreType, EventType, LocalEventStore, PublishMode, RedisEventConfig,
-    RedisPubSubEventStore, RedisStreamEventStore, SubscriptionId,
+    RedisPubSubEventStore, RedisStreamEventStore, StreamWriter, SubscriptionId,
 };
 pub use factory::StoreFactory;
 pub use health::{ComponentHealth, ComponentStatus, Health};

@@ -20,6 +20,7 @@ use crate::error::Result;
 
 pub use self::redis::{
     masked_url, open_redis_client, RedisEventConfig, RedisPubSubEventStore, RedisStreamEventStore,
+    StreamWriter,
 };
 pub use local::LocalEventStore;
 

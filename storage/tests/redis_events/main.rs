@@ -1,7 +1,8 @@
 //! The Redis event stores against a real `redis-server` each test starts on
 //! a free port: two nodes on one Redis hear each other and never
 //! themselves; a Streams node cut off from Redis hears, once back, every
-//! event published meanwhile, in order; a node survives Redis being killed.
+//! event published meanwhile, in order; a node survives Redis being killed,
+//! and a Streams node adds what it published meanwhile once Redis is back.
 //! No timing assertions: every wait is for an event, bounded by [`PATIENCE`].
 
 mod server;
@@ -156,9 +157,10 @@ async fn a_streams_node_cut_off_from_redis_catches_up_in_order() {
     assert_eq!(wait_for(&at_b, 1, "before the cut").await, vec!["0"]);
 
     proxy.cut().await;
-    // B cannot reach Redis: its publish fails, and it keeps running.
+    // B cannot reach Redis: its publish waits in its outbox, and it keeps
+    // running.
     assert!(b
-        .publish(EventType::Broadcast, "lost".into())
+        .publish(EventType::Broadcast, "b-cut".into())
         .await
         .is_err());
     let expected: Vec<String> = (0..=20).map(|i| i.to_string()).collect();
@@ -173,18 +175,36 @@ async fn a_streams_node_cut_off_from_redis_catches_up_in_order() {
         wait_for(&at_b, expected.len(), "after the cut").await,
         expected
     );
-    // B is back: what it publishes now reaches A, in order; what it failed
-    // to publish while cut off ("lost") never does.
-    publish_when_back(&*b, EventType::Broadcast, "b-back").await;
-    publish_when_back(&*b, EventType::Broadcast, "b-heard").await;
-    assert_eq!(
-        wait_for(&at_a, 2, "b back").await,
-        vec!["b-back", "b-heard"]
-    );
+    // B is back: what it published while cut off reaches A first, then
+    // what it publishes now, in order.
+    let _ = b.publish(EventType::Broadcast, "b-back".into()).await;
+    assert_eq!(wait_for(&at_a, 2, "b back").await, vec!["b-cut", "b-back"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_survive_redis_being_killed_and_resume_when_it_returns() {
+    let mut redis = RedisServer::start().await;
+    let (_, a, b) = pairs(&redis).await.remove(0);
+    let at_b = listen(&*b, EventType::Sync).await;
+    a.publish(EventType::Sync, "before".into())
+        .await
+        .expect("publish");
+    assert_eq!(wait_for(&at_b, 1, "before the kill").await, vec!["before"]);
+
+    redis.kill();
+    // Pub/sub keeps nothing: a publish while Redis is away fails, and is lost.
+    assert!(a.publish(EventType::Sync, "lost".into()).await.is_err());
+    redis.restart().await;
+
+    publish_when_back(&*a, EventType::Sync, "after").await;
+    assert_eq!(
+        wait_for(&at_b, 2, "after the restart").await,
+        vec!["before", "after"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streams_node_keeps_what_it_publishes_while_redis_is_away_and_adds_it_in_order() {
     let mut redis = RedisServer::start().await;
     let (_, a, b) = pairs(&redis).await.remove(1);
     let at_b = listen(&*b, EventType::Sync).await;
@@ -194,13 +214,17 @@ async fn nodes_survive_redis_being_killed_and_resume_when_it_returns() {
     assert_eq!(wait_for(&at_b, 1, "before the kill").await, vec!["before"]);
 
     redis.kill();
-    assert!(a.publish(EventType::Sync, "lost".into()).await.is_err());
+    for payload in ["kept-1", "kept-2"] {
+        let e = a.publish(EventType::Sync, payload.into()).await;
+        let e = e.expect_err("Redis is away");
+        assert!(e.to_string().contains("queued"), "{e}");
+    }
     redis.restart().await;
-
-    publish_when_back(&*a, EventType::Sync, "after").await;
+    // Said once, whatever it answers: it goes behind the kept ones.
+    let _ = a.publish(EventType::Sync, "after".into()).await;
     assert_eq!(
-        wait_for(&at_b, 2, "after the restart").await,
-        vec!["before", "after"]
+        wait_for(&at_b, 4, "after the restart").await,
+        vec!["before", "kept-1", "kept-2", "after"]
     );
 }
 

@@ -18,7 +18,6 @@ mod reader;
 mod requests;
 mod subscriber;
 pub mod wire;
-mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;

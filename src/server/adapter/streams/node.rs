@@ -12,12 +12,11 @@ use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot, OnceCell};
 use tokio::task::JoinHandle;
 
-use edgeio_storage::ComponentHealth;
+use edgeio_storage::{ComponentHealth, StreamWriter};
 
 use super::adapter::apply;
 use super::requests::{is_answer, Requests};
 use super::wire::{entry, pubsub, ClusterMessage};
-use super::writer::Writer;
 use super::StreamsAdapterConfig;
 use crate::server::adapter::turn::in_turn;
 use crate::server::adapter::AdapterHandle;
@@ -68,7 +67,7 @@ pub(super) struct Shared {
     turn: tokio::sync::Mutex<()>,
     /// Adds this node's entries to the stream, in order, keeping them while
     /// Redis is away.
-    pub(super) writer: Writer,
+    pub(super) writer: StreamWriter,
 }
 
 impl Shared {
@@ -143,7 +142,7 @@ impl Shared {
     /// Adds `message` to the stream (`XADD` capped with `MAXLEN ~`) after
     /// everything this node added before; resolves to its entry id, or to
     /// an error at once when Redis cannot take it now — it is then added
-    /// once Redis is back ([`Writer`]).
+    /// once Redis is back ([`StreamWriter`]).
     pub(super) async fn xadd(&self, message: &ClusterMessage) -> Result<String, AdapterError> {
         let fields = entry::encode(message).map_err(|e| AdapterError::Message(e.to_string()))?;
         let size = fields.iter().map(|(n, v)| n.len() + v.len()).sum();
@@ -156,7 +155,10 @@ impl Shared {
         for (name, value) in &fields {
             cmd.arg(*name).arg(value);
         }
-        self.writer.add(cmd, size).await
+        self.writer
+            .add(cmd, size)
+            .await
+            .map_err(|e| AdapterError::Storage(e.to_string()))
     }
 
     /// How many subscribers `channel` has (`PUBSUB NUMSUB`): on a
@@ -223,8 +225,9 @@ impl StreamsNode {
             .map(|_| format!("{:02x}", rand::random::<u8>()))
             .collect();
         let health = ComponentHealth::new(COMPONENT);
-        let writer = Writer::start(
+        let writer = StreamWriter::start(
             client.clone(),
+            None,
             health.clone(),
             config.outbox_max_entries,
             config.outbox_max_bytes,

@@ -14,6 +14,7 @@
 mod pubsub;
 mod reader;
 mod streams;
+mod writer;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,7 @@ use crate::health::ComponentHealth;
 
 pub use pubsub::RedisPubSubEventStore;
 pub use streams::RedisStreamEventStore;
+pub use writer::StreamWriter;
 
 /// The longest wait between two reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -49,6 +51,12 @@ pub struct RedisEventConfig {
     /// A PEM file of the CA certificates to trust for `rediss://` instead
     /// of the system's (a private CA); `None`: the system's roots.
     pub ca_file: Option<PathBuf>,
+    /// The most events the Streams store keeps, in order, while Redis
+    /// cannot take them (added once it is back); past it an event is
+    /// dropped, logged and counted.
+    pub outbox_max_entries: usize,
+    /// The most bytes of events it keeps while Redis cannot take them.
+    pub outbox_max_bytes: usize,
 }
 
 impl RedisEventConfig {
@@ -58,6 +66,8 @@ impl RedisEventConfig {
             url: url.into(),
             prefix: prefix.into(),
             ca_file: None,
+            outbox_max_entries: 10_000,
+            outbox_max_bytes: 16 << 20,
         }
     }
 }

@@ -5,20 +5,22 @@
 //! backoff, and resumes from that id, so it hears everything published
 //! meanwhile that the cap has not trimmed, in publish order. If the stream
 //! was lost with Redis (restarted without persistence), the reader starts
-//! over from the new stream's beginning.
+//! over from the new stream's beginning. What a node publishes while Redis
+//! is away waits in its [`StreamWriter`]'s outbox and is added, in order,
+//! once Redis is back.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use redis::streams::StreamReadReply;
 use tokio::sync::oneshot;
 
 use super::reader::Reader;
 use super::{
     client, decode, encode, masked_url, new_health, next_backoff, publisher, unavailable,
-    RedisEventConfig, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
+    RedisEventConfig, StreamWriter, Subscribers, COMMAND_TIMEOUT, FIRST_BACKOFF,
 };
 use crate::error::{Result, StorageError};
 use crate::event::{
@@ -39,7 +41,7 @@ pub struct RedisStreamEventStore {
     node_id: String,
     key: String,
     retention: u64,
-    publisher: ConnectionManager,
+    writer: StreamWriter,
     reader: Reader,
     health: ComponentHealth,
 }
@@ -56,9 +58,16 @@ impl RedisStreamEventStore {
     ) -> Result<Arc<Self>> {
         let client = client(config)?;
         let publisher = publisher(&client).await?;
+        let health = new_health();
+        let writer = StreamWriter::start(
+            client.clone(),
+            Some(publisher),
+            health.clone(),
+            config.outbox_max_entries,
+            config.outbox_max_bytes,
+        );
         let node_id = node_id.into();
         let key = format!("{}:events", config.prefix);
-        let health = new_health();
         let reading = Reading {
             client,
             key: key.clone(),
@@ -79,7 +88,7 @@ impl RedisStreamEventStore {
             node_id,
             key,
             retention: retention.max(1),
-            publisher,
+            writer,
             reader,
             health,
         }))
@@ -231,24 +240,20 @@ impl EventStore for RedisStreamEventStore {
             event_type,
             payload,
         })?;
-        let mut conn = self.publisher.clone();
-        redis::cmd("XADD")
-            .arg(&self.key)
+        let size = bytes.len();
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(&self.key)
             .arg("MAXLEN")
             .arg("~")
             .arg(self.retention)
             .arg("*")
             .arg(FIELD)
-            .arg(bytes)
-            .query_async::<String>(&mut conn)
-            .await
-            .map(drop)
-            .map_err(|e| {
-                tracing::warn!(error = %e, "redis stream publish failed");
-                let e = unavailable("XADD", &e);
-                self.health.error(&e);
-                e
-            })
+            .arg(bytes);
+        // Redis errors are counted in the health by the writer.
+        self.writer.add(cmd, size).await.map(drop).map_err(|e| {
+            tracing::warn!(error = %e, "redis stream publish failed");
+            e
+        })
     }
 
     async fn subscribe(

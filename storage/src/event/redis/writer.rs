@@ -1,5 +1,7 @@
-//! [`Writer`]: the one task that adds this node's entries to the stream, in
-//! the order they were asked for, and keeps them while Redis is away.
+//! [`StreamWriter`]: the one task that adds a node's entries to a Redis
+//! Stream, in the order they were asked for, and keeps them while Redis is
+//! away (the Streams event store's and, in the server, the Streams
+//! adapter's).
 //!
 //! Entries reach the task through a channel (the asking is synchronous, so
 //! the order is the callers'); it adds what waits in batches (`MULTI` …
@@ -18,12 +20,12 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use edgeio_storage::ComponentHealth;
 use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
-use super::node::{next_backoff, COMMAND_TIMEOUT, FIRST_BACKOFF};
-use crate::server::error::AdapterError;
+use super::{next_backoff, COMMAND_TIMEOUT, FIRST_BACKOFF};
+use crate::error::StorageError;
+use crate::health::ComponentHealth;
 
 /// The most entries one batch adds.
 const BATCH: usize = 256;
@@ -33,21 +35,23 @@ struct Entry {
     cmd: redis::Cmd,
     size: usize,
     /// Told the entry's id, or that it waits or was dropped; taken once told.
-    reply: Option<oneshot::Sender<Result<String, AdapterError>>>,
+    reply: Option<oneshot::Sender<Result<String, StorageError>>>,
 }
 
-/// The handle on the node's stream writer. The task ends when it is dropped.
-pub(super) struct Writer {
+/// The handle on a node's stream writer. Its task ends when it is dropped.
+#[derive(Debug)]
+pub struct StreamWriter {
     tx: mpsc::UnboundedSender<Entry>,
     dropped: Arc<AtomicU64>,
 }
 
-impl Writer {
-    /// Starts the writer on `client`, keeping at most `max_entries` entries
-    /// and `max_bytes` bytes while Redis is away; Redis errors go to
-    /// `health`.
-    pub(super) fn start(
+impl StreamWriter {
+    /// Starts the writer on `client` (on `conn` when one is made already),
+    /// keeping at most `max_entries` entries and `max_bytes` bytes while
+    /// Redis is away; Redis errors go to `health`. Needs a tokio runtime.
+    pub fn start(
         client: redis::Client,
+        conn: Option<ConnectionManager>,
         health: ComponentHealth,
         max_entries: usize,
         max_bytes: usize,
@@ -62,7 +66,7 @@ impl Writer {
             down: None,
             dropped: dropped.clone(),
         };
-        tokio::spawn(run(rx, client, health, backlog));
+        tokio::spawn(run(rx, client, conn, health, backlog));
         Self { tx, dropped }
     }
 
@@ -70,11 +74,11 @@ impl Writer {
     /// before; resolves to the entry's id, or to an error when Redis cannot
     /// take it now (it waits, and is added once Redis is back) or it was
     /// dropped.
-    pub(super) fn add(
+    pub fn add(
         &self,
         cmd: redis::Cmd,
         size: usize,
-    ) -> impl Future<Output = Result<String, AdapterError>> + Send + 'static {
+    ) -> impl Future<Output = Result<String, StorageError>> + Send + 'static {
         let (reply, told) = oneshot::channel();
         let sent = self.tx.send(Entry {
             cmd,
@@ -83,16 +87,14 @@ impl Writer {
         });
         async move {
             if sent.is_err() {
-                return Err(AdapterError::Storage("redis streams: node stopped".into()));
+                return Err(StorageError::ShutDown);
             }
-            told.await.unwrap_or_else(|_| {
-                Err(AdapterError::Storage("redis streams: node stopped".into()))
-            })
+            told.await.unwrap_or(Err(StorageError::ShutDown))
         }
     }
 
     /// How many entries were dropped because the backlog was full.
-    pub(super) fn dropped(&self) -> u64 {
+    pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 }
@@ -149,17 +151,17 @@ impl Backlog {
     }
 }
 
-fn tell(entry: &mut Entry, result: Result<String, AdapterError>) {
+fn tell(entry: &mut Entry, result: Result<String, StorageError>) {
     if let Some(reply) = entry.reply.take() {
         let _ = reply.send(result);
     }
 }
 
-fn storage(what: &str) -> AdapterError {
-    AdapterError::Storage(format!("redis streams: {what}"))
+fn storage(what: &str) -> StorageError {
+    StorageError::Unavailable(format!("redis streams: {what}"))
 }
 
-fn waits(why: &str) -> AdapterError {
+fn waits(why: &str) -> StorageError {
     storage(&format!("queued until Redis is back ({why})"))
 }
 
@@ -168,10 +170,10 @@ fn waits(why: &str) -> AdapterError {
 async fn run(
     mut rx: mpsc::UnboundedReceiver<Entry>,
     client: redis::Client,
+    mut conn: Option<ConnectionManager>,
     health: ComponentHealth,
     mut backlog: Backlog,
 ) {
-    let mut conn: Option<ConnectionManager> = None;
     let mut backoff = FIRST_BACKOFF;
     loop {
         if backlog.entries.is_empty() {
@@ -249,7 +251,7 @@ mod tests {
         }
     }
 
-    fn entry(size: usize) -> (Entry, oneshot::Receiver<Result<String, AdapterError>>) {
+    fn entry(size: usize) -> (Entry, oneshot::Receiver<Result<String, StorageError>>) {
         let (reply, told) = oneshot::channel();
         let cmd = redis::cmd("XADD");
         let entry = Entry {
