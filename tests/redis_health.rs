@@ -6,8 +6,9 @@
 //! `redis unavailable: <component>` and the gauge is 0 with the loss counted in
 //! `edgeio_redis_errors_total`; once it is restarted on the same port, 200
 //! and 1 again, with one more `edgeio_redis_reconnects_total`. The process
-//! answers `/health` throughout. Every wait is bounded and polls: no timing
-//! is asserted.
+//! answers `/health` throughout. A message the adapter cannot decode is
+//! counted in `edgeio_redis_messages_refused_total`. Every wait is bounded
+//! and polls: no timing is asserted.
 
 mod chat_support;
 mod common;
@@ -125,4 +126,67 @@ async fn without_redis_there_is_no_redis_metric_and_ready_is_200() {
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let s = scrape(server.addr).await;
     assert!(!s.has(UP), "{s:?}");
+}
+
+/// With `--adapter value`, a message on the adapter's Redis that it cannot
+/// decode, sent by `junk`, is refused and counted in
+/// `edgeio_redis_messages_refused_total{component="adapter",reason="malformed"}`;
+/// the node stays ready.
+async fn refused_messages_are_counted(value: &str, junk: redis::Cmd) {
+    let redis = Redis::start();
+    let url = redis.url();
+    let server = ChatBinary::start(
+        &format!("redis-refused-{value}"),
+        &[
+            "--app",
+            "loadtest",
+            "--store",
+            "memory",
+            "--metrics",
+            "--adapter",
+            value,
+            "--redis-url",
+            &url,
+        ],
+    );
+    assert_eq!(ready_becomes(&server, 200).await, "ready\n");
+    let refused = r#"edgeio_redis_messages_refused_total{component="adapter",reason="malformed"}"#;
+    assert_eq!(scrape(server.addr).await.get(refused), 0.0);
+    let client = redis::Client::open(url.as_str()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to redis");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // Sent again on every turn: the first may come before the node listens.
+    loop {
+        let _: redis::Value = junk.query_async(&mut conn).await.expect("sent");
+        let s = scrape(server.addr).await;
+        if s.get(refused) >= 1.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never counted: {s:?}; log:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready_becomes(&server, 200).await, "ready\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_redis_adapter_counts_the_messages_it_refuses() {
+    // Not MessagePack: 0xc1 is a byte the format never uses.
+    let mut junk = redis::cmd("PUBLISH");
+    junk.arg("socket.io-request#/#").arg(&[0xc1u8, 0x00][..]);
+    refused_messages_are_counted("redis", junk).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_streams_adapter_counts_the_entries_it_refuses() {
+    // An entry without the fields of a cluster message.
+    let mut junk = redis::cmd("XADD");
+    junk.arg("socket.io").arg("*").arg("junk").arg("1");
+    refused_messages_are_counted("redis-streams", junk).await;
 }

@@ -85,7 +85,10 @@ impl Shared {
             return;
         }
         if is_answer(message.kind) {
-            return self.requests.answer(message);
+            if !self.requests.answer(message) {
+                self.health.unknown_answer();
+            }
+            return;
         }
         let handle = self
             .handles
@@ -95,6 +98,7 @@ impl Shared {
             .map(|(_, handle)| handle.clone());
         if let Some(handle) = handle {
             if let Err(e) = apply(self, &handle, &message) {
+                self.health.refused();
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
             }
         }
@@ -275,8 +279,9 @@ impl StreamsNode {
 
     /// How many answers arrived that matched no request this node waits
     /// on (late ones, after their request timed out), since it started.
+    /// (Counted in its health, which the metrics report.)
     pub fn unknown_answers(&self) -> u64 {
-        self.shared.requests.unknown()
+        self.shared.health.status().unknown_answers
     }
 
     /// This node's id in the cluster.

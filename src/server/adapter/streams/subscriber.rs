@@ -56,10 +56,13 @@ pub(super) async fn subscribe_loop(
                         };
                         match pubsub::decode(msg.get_payload_bytes()) {
                             Ok(message) => shared.dispatch(message),
-                            Err(e) => tracing::warn!(
-                                channel = msg.get_channel_name(), error = %e,
-                                "ignoring a pub/sub message"
-                            ),
+                            Err(e) => {
+                                shared.health.refused();
+                                tracing::warn!(
+                                    channel = msg.get_channel_name(), error = %e,
+                                    "ignoring a pub/sub message"
+                                )
+                            }
                         }
                     }
                 }
