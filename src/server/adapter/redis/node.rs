@@ -286,5 +286,20 @@ async fn connect(node: &Arc<RedisNode>) -> Result<redis::aio::PubSubStream, Adap
     for link in node.links() {
         subscribe(sink.clone(), &link).await?;
     }
+    check(sink).await?;
     Ok(stream)
+}
+
+/// Whether the subscribing connection works: Redis refuses a SUBSCRIBE with
+/// an error reply (say `NOAUTH`, once it requires a password the URL lacks)
+/// that the client takes for a success; a PING on the connection gets the
+/// same refusal, reported rather than a subscriber that hears nothing.
+async fn check(mut sink: PubSubSink) -> Result<(), AdapterError> {
+    let ping = sink.ping::<redis::Value>();
+    tokio::time::timeout(COMMAND_TIMEOUT, ping)
+        .await
+        .map_err(|_| redis_error("PING", "timed out"))?
+        .and_then(redis::Value::extract_error)
+        .map_err(|e| redis_error("subscribe", e))?;
+    Ok(())
 }

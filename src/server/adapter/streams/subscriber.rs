@@ -41,6 +41,14 @@ pub(super) async fn subscribe_loop(
                     .await
                     .map_err(|e| redis_error("SUBSCRIBE", &e))?;
             }
+            // Redis refuses a SUBSCRIBE with an error reply (say `NOAUTH`,
+            // once it requires a password the URL lacks) that the client
+            // takes for a success; a PING gets the same refusal.
+            sink.ping::<redis::Value>()
+                .await
+                .and_then(redis::Value::extract_error)
+                .map_err(|e| redis_error("SUBSCRIBE", &e))?;
+            shared.health.connected();
             backoff = FIRST_BACKOFF;
             loop {
                 tokio::select! {
@@ -72,7 +80,8 @@ pub(super) async fn subscribe_loop(
         match result {
             Ok(()) => return,
             Err(e) => {
-                tracing::warn!(error = %e, "redis streams adapter lost pub/sub; reconnecting")
+                tracing::warn!(error = %e, "redis streams adapter lost pub/sub; reconnecting");
+                shared.health.lost(&e);
             }
         }
         tokio::time::sleep(backoff).await;
