@@ -290,3 +290,63 @@ async fn a_redis_adapter_refused_by_redis_is_down() {
 async fn a_streams_adapter_whose_subscriber_is_refused_by_redis_is_down() {
     a_subscriber_refused_by_redis_is_down("--adapter", "redis-streams", "adapter").await;
 }
+
+/// An answer on a Streams node's private channel that matches no request
+/// it waits on (a late one) is ignored and counted: `unknown_answers()`,
+/// which the metrics export as `reason="unknown_answer"`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_streams_adapter_counts_answers_to_no_request() {
+    use edgeio::server::adapter::streams::wire::pubsub::{encode, private_channel};
+    use edgeio::server::adapter::streams::wire::{ClusterMessage, MessageType};
+    use edgeio::server::adapter::streams::{StreamsAdapterConfig, StreamsNode};
+    use edgeio::server::{Io, IoConfig};
+
+    let redis = Redis::start();
+    let url = redis.url();
+    let node = StreamsNode::start(StreamsAdapterConfig {
+        url: url.clone(),
+        ..StreamsAdapterConfig::default()
+    })
+    .expect("a valid url");
+    node.ready(Duration::from_secs(30))
+        .await
+        .expect("reads the stream");
+    let _io = Io::new(IoConfig {
+        adapter: node.factory(),
+        ..IoConfig::default()
+    });
+    let late = encode(&ClusterMessage {
+        uid: "another-node".into(),
+        nsp: "/".into(),
+        kind: MessageType::ServerSideEmitResponse,
+        data: Some(rmpv::Value::Map(vec![
+            (
+                rmpv::Value::from("requestId"),
+                rmpv::Value::from("long-gone"),
+            ),
+            (rmpv::Value::from("packet"), rmpv::Value::from(1)),
+        ])),
+    });
+    let client = redis::Client::open(url.as_str()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to redis");
+    let channel = private_channel("socket.io", "/", node.uid());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // Sent again on every turn: the first may come before the node listens.
+    while node.unknown_answers() == 0 {
+        let _: u64 = redis::cmd("PUBLISH")
+            .arg(&channel)
+            .arg(&late[..])
+            .query_async(&mut conn)
+            .await
+            .expect("published");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the late answer was never counted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(node.health().status().refused, 0, "not a malformed one");
+}
