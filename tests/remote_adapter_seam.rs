@@ -148,8 +148,9 @@ impl Adapter for FakeCluster {
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
+        close: bool,
     ) -> AdapterFuture<()> {
-        nsp.disconnect(&self.local_targets(opts));
+        nsp.disconnect(&self.local_targets(opts), close);
         self.far(opts, format!("disconnect {}", sorted(&opts.rooms)));
         ready(Ok(()))
     }

@@ -179,3 +179,81 @@ async fn a_socket_refused_by_a_middleware_is_in_no_room() {
     assert!(io.main().rooms().is_empty(), "{:?}", io.main().rooms());
     let _ = stop.send(());
 }
+
+/// The text frames `ws` gets until its connection closes (bounded).
+async fn texts_until_closed(ws: &mut Ws) -> Vec<String> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut texts = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .expect("the connection closes in time");
+        match frame {
+            Some(Ok(Message::Text(t))) if t.as_str() != "2" => texts.push(t.to_string()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return texts,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// A client of `addr` in "/" and "/other" on one connection; its "/" id.
+async fn in_two_namespaces(addr: std::net::SocketAddr) -> (Ws, String) {
+    let (mut ws, answer) = join(addr, "", "").await;
+    sio_client::send(&mut ws, "40/other,").await;
+    assert!(next_text(&mut ws).await.starts_with("40/other,{"));
+    (ws, sid_of(&answer))
+}
+
+/// Asks `ws`'s "/other" socket for a `ping` acknowledgement: it is still
+/// connected there.
+async fn answers_on_other(ws: &mut Ws) {
+    sio_client::send(ws, r#"42/other,7["ping"]"#).await;
+    assert_eq!(next_text(ws).await, r#"43/other,7["pong"]"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closing_disconnect_closes_the_clients_connection_here_and_on_the_other_node() {
+    let (node_a, node_b) = two_nodes().await;
+    for io in [&node_a, &node_b] {
+        io.of("/other").on_connection(|socket| {
+            socket.on("ping", |_, event| {
+                if let Some(ack) = event.ack {
+                    let _ = ack.send("pong");
+                }
+            });
+        });
+    }
+    let (addr_a, stop_a) = serve(&node_a).await;
+    let (addr_b, stop_b) = serve(&node_b).await;
+    let (mut on_a, a_id) = in_two_namespaces(addr_a).await;
+    let (mut on_b, b_id) = in_two_namespaces(addr_b).await;
+    let (mut stays, _) = in_two_namespaces(addr_b).await;
+
+    // Without close, from node a: "/" only; "/other" still answers on that
+    // connection (a closing one would have said `41/other,` first).
+    node_a
+        .main()
+        .to(b_id.as_str())
+        .disconnect_sockets()
+        .expect("disconnect");
+    assert_eq!(next_text(&mut on_b).await, "41");
+    answers_on_other(&mut on_b).await;
+
+    // With close, from node a: its own client and node b's leave both
+    // namespaces, told, and their connections close.
+    let (mut on_b, b_id) = in_two_namespaces(addr_b).await;
+    node_a
+        .main()
+        .to(a_id.as_str())
+        .to(b_id.as_str())
+        .disconnect_sockets_closing()
+        .expect("disconnect");
+    assert_eq!(texts_until_closed(&mut on_a).await, ["41", "41/other,"]);
+    assert_eq!(texts_until_closed(&mut on_b).await, ["41", "41/other,"]);
+    assert_eq!(node_a.of("/other").socket_count(), 0);
+    // The client not selected stays in both.
+    answers_on_other(&mut stays).await;
+    assert_eq!(node_b.main().socket_count(), 1);
+    let _ = (stop_a.send(()), stop_b.send(()));
+}

@@ -5,6 +5,9 @@
 //! - `edgeio_redis_errors_total{component}`: lost connections, failed
 //!   attempts to reconnect and failed commands.
 //! - `edgeio_redis_reconnects_total{component}`: times it got Redis back.
+//! - `edgeio_redis_messages_refused_total{component,reason}`: messages from
+//!   Redis not acted on: `malformed` (undecodable or oversized) and
+//!   `unknown_answer` (an answer to no request waiting here: a late one).
 //!
 //! A process without Redis-backed components shows none of them.
 
@@ -81,6 +84,23 @@ impl Collector for RedisCollector {
         for s in &statuses {
             let labels = label(s);
             ConstCounter::new(s.reconnects).encode(reconnects.encode_family(&labels)?)?;
+        }
+
+        let mut refused = encoder.encode_descriptor(
+            "redis_messages_refused",
+            "Messages from Redis not acted on: malformed (undecodable or oversized), \
+             unknown_answer (an answer to no request waiting here)",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in &statuses {
+            for (reason, count) in [
+                ("malformed", s.refused),
+                ("unknown_answer", s.unknown_answers),
+            ] {
+                let labels = [("component", s.name.clone()), ("reason", reason.to_owned())];
+                ConstCounter::new(count).encode(refused.encode_family(&labels)?)?;
+            }
         }
         Ok(())
     }

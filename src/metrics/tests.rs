@@ -131,3 +131,25 @@ fn redis_components_show_up_errors_and_reconnects_only_when_watched() {
     assert_eq!(value(&text, up), Some(1.0));
     assert_eq!(value(&text, reconnects), Some(1.0));
 }
+
+#[test]
+fn refused_messages_and_unknown_answers_show_under_one_family() {
+    let m = Metrics::new();
+    let health = edgeio_storage::Health::new();
+    let adapter = edgeio_storage::ComponentHealth::new("adapter");
+    health.add(adapter.clone());
+    m.watch_redis(health);
+    let malformed =
+        r#"edgeio_redis_messages_refused_total{component="adapter",reason="malformed"}"#;
+    let unknown =
+        r#"edgeio_redis_messages_refused_total{component="adapter",reason="unknown_answer"}"#;
+    let text = m.encode();
+    assert_eq!(value(&text, malformed), Some(0.0), "{text}");
+    assert_eq!(value(&text, unknown), Some(0.0));
+    adapter.refused();
+    adapter.refused();
+    adapter.unknown_answer();
+    let text = m.encode();
+    assert_eq!(value(&text, malformed), Some(2.0), "{text}");
+    assert_eq!(value(&text, unknown), Some(1.0));
+}

@@ -158,8 +158,19 @@ impl BroadcastOperator {
 
     /// Disconnects every selected socket from its namespace.
     pub fn disconnect_sockets(&self) -> Result<(), AdapterError> {
+        self.disconnect(false)
+    }
+
+    /// Disconnects every selected socket and closes its client's whole
+    /// connection, wherever it is (socket.io's `disconnectSockets(true)`):
+    /// the client's sockets in other namespaces leave too.
+    pub fn disconnect_sockets_closing(&self) -> Result<(), AdapterError> {
+        self.disconnect(true)
+    }
+
+    fn disconnect(&self, close: bool) -> Result<(), AdapterError> {
         self.each("disconnect sockets", |ns, nsp| {
-            ns.adapter().disconnect_sockets(nsp, &self.opts)
+            ns.adapter().disconnect_sockets(nsp, &self.opts, close)
         })
     }
 

@@ -24,6 +24,8 @@ struct State {
     ever_up: AtomicBool,
     errors: AtomicU64,
     reconnects: AtomicU64,
+    refused: AtomicU64,
+    unknown_answers: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -38,6 +40,10 @@ pub struct ComponentStatus {
     pub errors: u64,
     /// How many times it got its service back after losing it.
     pub reconnects: u64,
+    /// Messages from the service it refused: undecodable or oversized.
+    pub refused: u64,
+    /// Answers that matched no request waiting here (late ones).
+    pub unknown_answers: u64,
     /// The last error seen, if any.
     pub last_error: Option<String>,
 }
@@ -52,6 +58,8 @@ impl ComponentHealth {
                 ever_up: AtomicBool::new(false),
                 errors: AtomicU64::new(0),
                 reconnects: AtomicU64::new(0),
+                refused: AtomicU64::new(0),
+                unknown_answers: AtomicU64::new(0),
                 last_error: Mutex::new(None),
             }),
         }
@@ -93,6 +101,18 @@ impl ComponentHealth {
         *self.last_error() = Some(error.to_string());
     }
 
+    /// It refused a message from its service (undecodable or oversized):
+    /// counted, the state unchanged.
+    pub fn refused(&self) {
+        self.inner.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An answer came that matched no request waiting here: counted, the
+    /// state unchanged.
+    pub fn unknown_answer(&self) {
+        self.inner.unknown_answers.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A snapshot of the state.
     pub fn status(&self) -> ComponentStatus {
         ComponentStatus {
@@ -100,6 +120,8 @@ impl ComponentHealth {
             up: self.is_up(),
             errors: self.inner.errors.load(Ordering::Relaxed),
             reconnects: self.inner.reconnects.load(Ordering::Relaxed),
+            refused: self.inner.refused.load(Ordering::Relaxed),
+            unknown_answers: self.inner.unknown_answers.load(Ordering::Relaxed),
             last_error: self.last_error().clone(),
         }
     }
@@ -181,10 +203,14 @@ mod tests {
         assert_eq!(health.down(), ["events"]);
         events.connected();
         events.connected();
+        events.refused();
+        events.refused();
+        events.unknown_answer();
         let status = &health.statuses()[0];
         assert!(status.up);
         assert_eq!(status.errors, 3);
         assert_eq!(status.reconnects, 1);
+        assert_eq!((status.refused, status.unknown_answers), (2, 1));
         assert_eq!(
             status.last_error.as_deref(),
             Some("connection refused again")

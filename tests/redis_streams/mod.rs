@@ -116,7 +116,13 @@ pub struct NodeSide {
 
 impl NodeSide {
     pub fn start(redis_url: &str, name: &str) -> Self {
-        let mut script = Script::start("redis_streams_node.mjs", name, &[redis_url]);
+        Self::run("redis_streams_node.mjs", &[redis_url], name)
+    }
+
+    /// Another script speaking the same lines (`{"ready":PORT}`, then
+    /// `{"ok":OP}` answers and reports): `node tests/interop/<file> ARGS`.
+    pub fn run(file: &str, args: &[&str], name: &str) -> Self {
+        let mut script = Script::start(file, name, args);
         let ready: Value = serde_json::from_str(&script.expect("", LIMIT)).expect("a JSON line");
         let port = ready["ready"].as_u64().expect("ready with a port") as u16;
         Self {

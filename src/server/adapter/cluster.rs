@@ -44,6 +44,10 @@ pub(crate) enum ClusterMessage {
         /// The arguments as a JSON array (postcard cannot carry JSON values).
         args: String,
     },
+    /// The selected sockets are disconnected and their clients' whole
+    /// connections closed. A variant of its own, last, rather than a flag
+    /// on `Disconnect`: the records of nodes that predate it still decode.
+    DisconnectClosing { ns: String, opts: BroadcastOptions },
 }
 
 impl ClusterMessage {
@@ -74,7 +78,7 @@ impl ClusterMessage {
             Self::Broadcast { .. } => EventType::Broadcast,
             Self::Join { .. } => EventType::Join,
             Self::Leave { .. } => EventType::Leave,
-            Self::Disconnect { .. } => EventType::Disconnect,
+            Self::Disconnect { .. } | Self::DisconnectClosing { .. } => EventType::Disconnect,
             Self::ServerSideEmit { .. } => EventType::ServerSideEmit,
         }
     }
@@ -86,6 +90,7 @@ impl ClusterMessage {
             | Self::Join { ns, .. }
             | Self::Leave { ns, .. }
             | Self::Disconnect { ns, .. }
+            | Self::DisconnectClosing { ns, .. }
             | Self::ServerSideEmit { ns, .. } => ns,
         }
     }

@@ -125,10 +125,16 @@ impl LocalNamespace<'_> {
         }
     }
 
-    /// Disconnects each of `sids` connected here from the namespace.
-    pub fn disconnect(&self, sids: &[Sid]) {
+    /// Disconnects each of `sids` connected here from the namespace; with
+    /// `close`, closes its client's whole connection too
+    /// ([`Socket::disconnect_closing`]).
+    pub fn disconnect(&self, sids: &[Sid], close: bool) {
         for socket in self.sockets(sids) {
-            socket.disconnect();
+            if close {
+                socket.disconnect_closing();
+            } else {
+                socket.disconnect();
+            }
         }
     }
 
@@ -192,11 +198,12 @@ impl AdapterHandle {
         LocalNamespace { inner: &ns }.leave(&targets, rooms);
     }
 
-    /// Disconnects this node's sockets that `opts` selects.
-    pub fn disconnect(&self, opts: &BroadcastOptions) {
+    /// Disconnects this node's sockets that `opts` selects; with `close`,
+    /// closes their clients' whole connections too.
+    pub fn disconnect(&self, opts: &BroadcastOptions, close: bool) {
         let Some(ns) = self.ns.upgrade() else { return };
         let targets = ns.adapter().local_targets(opts);
-        LocalNamespace { inner: &ns }.disconnect(&targets);
+        LocalNamespace { inner: &ns }.disconnect(&targets, close);
     }
 
     /// Runs this node's server-side handler of event `name`.

@@ -71,7 +71,8 @@ fn apply(handle: &AdapterHandle, message: ClusterMessage) -> Result<(), AdapterE
         } => handle.deliver(&decode_packet(&text, attachments)?, &opts),
         ClusterMessage::Join { opts, rooms, .. } => handle.join(&opts, &rooms),
         ClusterMessage::Leave { opts, rooms, .. } => handle.leave(&opts, &rooms),
-        ClusterMessage::Disconnect { opts, .. } => handle.disconnect(&opts),
+        ClusterMessage::Disconnect { opts, .. } => handle.disconnect(&opts, false),
+        ClusterMessage::DisconnectClosing { opts, .. } => handle.disconnect(&opts, true),
         ClusterMessage::ServerSideEmit { name, args, .. } => {
             handle.server_side_emit(&name, &decode_args(&args)?)
         }
@@ -193,11 +194,16 @@ impl Adapter for LocalAdapter {
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
+        close: bool,
     ) -> AdapterFuture<()> {
-        nsp.disconnect(&self.local_targets(opts));
-        self.publish(opts.local, || ClusterMessage::Disconnect {
-            ns: self.ns.clone(),
-            opts: opts.clone(),
+        nsp.disconnect(&self.local_targets(opts), close);
+        self.publish(opts.local, || {
+            let (ns, opts) = (self.ns.clone(), opts.clone());
+            if close {
+                ClusterMessage::DisconnectClosing { ns, opts }
+            } else {
+                ClusterMessage::Disconnect { ns, opts }
+            }
         })
     }
 

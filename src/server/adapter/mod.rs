@@ -233,13 +233,16 @@ pub trait Adapter: Send + Sync + 'static {
         ready(Ok(()))
     }
 
-    /// Disconnects the sockets `opts` selects from the namespace.
+    /// Disconnects the sockets `opts` selects from the namespace; with
+    /// `close`, closes their clients' whole connections too (socket.io's
+    /// `disconnectSockets(true)`).
     fn disconnect_sockets(
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
+        close: bool,
     ) -> AdapterFuture<()> {
-        nsp.disconnect(&self.local_targets(opts));
+        nsp.disconnect(&self.local_targets(opts), close);
         ready(Ok(()))
     }
 

@@ -164,6 +164,12 @@ impl RemoteSocket {
     pub fn disconnect(&self) -> Result<(), AdapterError> {
         self.only().disconnect_sockets()
     }
+
+    /// Disconnects the socket and closes its client's whole connection
+    /// (socket.io's `remoteSocket.disconnect(true)`).
+    pub fn disconnect_closing(&self) -> Result<(), AdapterError> {
+        self.only().disconnect_sockets_closing()
+    }
 }
 
 impl std::fmt::Debug for RemoteSocket {

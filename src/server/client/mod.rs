@@ -151,8 +151,27 @@ impl Client {
     pub(crate) fn on_close(&self, reason: engine::DisconnectReason) {
         self.closed.store(true, Ordering::SeqCst);
         self.unpark();
-        let sockets: Vec<_> = self
-            .namespaces
+        for socket in self.joined() {
+            socket.close(DisconnectReason::from(reason));
+        }
+    }
+
+    /// Every socket of the client leaves its namespace, told as by
+    /// [`Socket::disconnect`], then the session closes (what socket.io does
+    /// on `socket.disconnect(true)`): the client learns of each namespace
+    /// before its connection ends.
+    pub(crate) fn disconnect_closing(&self) {
+        for socket in self.joined() {
+            socket.disconnect();
+        }
+        if let Some(engine) = self.engine() {
+            engine.close();
+        }
+    }
+
+    /// The sockets of the namespaces the client is in.
+    fn joined(&self) -> Vec<Arc<Socket>> {
+        self.namespaces
             .read()
             .map(|n| {
                 n.iter()
@@ -162,9 +181,6 @@ impl Client {
                     })
                     .collect()
             })
-            .unwrap_or_default();
-        for socket in sockets {
-            socket.close(DisconnectReason::from(reason));
-        }
+            .unwrap_or_default()
     }
 }

@@ -95,6 +95,16 @@ impl Socket {
         self.close(DisconnectReason::ServerNamespaceDisconnect);
     }
 
+    /// Removes the socket from its namespace and closes the client's whole
+    /// connection (socket.io's `socket.disconnect(true)`): each of the
+    /// client's sockets, in every namespace, is told and leaves, then the
+    /// connection closes.
+    pub fn disconnect_closing(self: &Arc<Self>) {
+        if self.connected() {
+            self.client.disconnect_closing();
+        }
+    }
+
     /// Writes the session record (recovery on): while connected, or as it
     /// leaves.
     fn save_session(&self, left: bool) {

@@ -199,16 +199,11 @@ impl Adapter for RedisAdapter {
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
+        close: bool,
     ) -> AdapterFuture<()> {
-        nsp.disconnect(&self.local_targets(opts));
+        nsp.disconnect(&self.local_targets(opts), close);
         let target = Target::Matching(filter_to_wire(opts));
-        self.tell(
-            opts.local,
-            RequestBody::RemoteDisconnect {
-                target,
-                close: false,
-            },
-        )
+        self.tell(opts.local, RequestBody::RemoteDisconnect { target, close })
     }
 
     fn server_side_emit(

@@ -99,11 +99,11 @@ pub fn request(
                 }
             }
         },
-        RequestBody::RemoteDisconnect { target, .. } => match target {
-            Target::Matching(filter) => handle.disconnect(&filter_from_wire(&filter)),
+        RequestBody::RemoteDisconnect { target, close } => match target {
+            Target::Matching(filter) => handle.disconnect(&filter_from_wire(&filter), close),
             Target::Socket(sid) => {
                 if !handle.sockets(&one_socket(&sid)).is_empty() {
-                    handle.disconnect(&one_socket(&sid));
+                    handle.disconnect(&one_socket(&sid), close);
                     answer(ResponseBody::Done);
                 }
             }

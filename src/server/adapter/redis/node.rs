@@ -4,7 +4,6 @@
 //! connection read by a task that hands each message to its namespace and
 //! reconnects with backoff (subscribing again) when Redis goes away.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -48,7 +47,6 @@ pub struct RedisNode {
     /// Whether the subscribing connection reaches Redis (publish errors
     /// counted too), for `/ready` and the metrics.
     health: ComponentHealth,
-    malformed: AtomicU64,
     /// What this node publishes goes out in the order asked.
     turn: tokio::sync::Mutex<()>,
 }
@@ -74,7 +72,6 @@ impl RedisNode {
             links: Mutex::default(),
             sink: Mutex::default(),
             reader: Mutex::default(),
-            malformed: AtomicU64::new(0),
             health: ComponentHealth::new(COMPONENT),
             turn: tokio::sync::Mutex::new(()),
         })
@@ -96,13 +93,14 @@ impl RedisNode {
     }
 
     /// How many messages from Redis were refused (too large, malformed).
+    /// (Counted in its health, which the metrics report.)
     pub fn malformed(&self) -> u64 {
-        self.malformed.load(Ordering::Relaxed)
+        self.health.status().refused
     }
 
     /// Counts and logs a refused message.
     pub(super) fn refuse(&self, channel: &str, why: &dyn std::fmt::Display) {
-        self.malformed.fetch_add(1, Ordering::Relaxed);
+        self.health.refused();
         tracing::warn!(%channel, error = %why, "redis adapter: message refused");
     }
 
@@ -288,5 +286,20 @@ async fn connect(node: &Arc<RedisNode>) -> Result<redis::aio::PubSubStream, Adap
     for link in node.links() {
         subscribe(sink.clone(), &link).await?;
     }
+    check(sink).await?;
     Ok(stream)
+}
+
+/// Whether the subscribing connection works: Redis refuses a SUBSCRIBE with
+/// an error reply (say `NOAUTH`, once it requires a password the URL lacks)
+/// that the client takes for a success; a PING on the connection gets the
+/// same refusal, reported rather than a subscriber that hears nothing.
+async fn check(mut sink: PubSubSink) -> Result<(), AdapterError> {
+    let ping = sink.ping::<redis::Value>();
+    tokio::time::timeout(COMMAND_TIMEOUT, ping)
+        .await
+        .map_err(|_| redis_error("PING", "timed out"))?
+        .and_then(redis::Value::extract_error)
+        .map_err(|e| redis_error("subscribe", e))?;
+    Ok(())
 }

@@ -124,7 +124,7 @@ pub(super) fn apply(
         )?,
         Body::SocketsJoin { filter, rooms } => handle.join(&options_of(&filter), &rooms),
         Body::SocketsLeave { filter, rooms } => handle.leave(&options_of(&filter), &rooms),
-        Body::DisconnectSockets { filter, .. } => handle.disconnect(&options_of(&filter)),
+        Body::DisconnectSockets { filter, close } => handle.disconnect(&options_of(&filter), close),
         Body::FetchSockets { filter, request_id } => {
             answers::fetch_sockets(shared, handle, message, &options_of(&filter), &request_id)
         }
@@ -223,11 +223,12 @@ impl Adapter for StreamsAdapter {
         &self,
         nsp: &LocalNamespace<'_>,
         opts: &BroadcastOptions,
+        close: bool,
     ) -> AdapterFuture<()> {
-        nsp.disconnect(&self.local_targets(opts));
+        nsp.disconnect(&self.local_targets(opts), close);
         self.append(opts.local, || Body::DisconnectSockets {
             filter: filter_of(opts),
-            close: false,
+            close,
         })
     }
 

@@ -88,7 +88,10 @@ impl Shared {
             return;
         }
         if is_answer(message.kind) {
-            return self.requests.answer(message);
+            if !self.requests.answer(message) {
+                self.health.unknown_answer();
+            }
+            return;
         }
         let handle = self
             .handles
@@ -98,6 +101,7 @@ impl Shared {
             .map(|(_, handle)| handle.clone());
         if let Some(handle) = handle {
             if let Err(e) = apply(self, &handle, &message) {
+                self.health.refused();
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
             }
         }
@@ -284,8 +288,9 @@ impl StreamsNode {
 
     /// How many answers arrived that matched no request this node waits
     /// on (late ones, after their request timed out), since it started.
+    /// (Counted in its health, which the metrics report.)
     pub fn unknown_answers(&self) -> u64 {
-        self.shared.requests.unknown()
+        self.shared.health.status().unknown_answers
     }
 
     /// How many stream entries were dropped because too many waited while

@@ -100,6 +100,7 @@ pub(super) async fn read_loop(shared: Arc<Shared>, ready: oneshot::Sender<()>) {
                     match entry::decode(fields) {
                         Ok(message) => shared.dispatch(message),
                         Err(err) => {
+                            shared.health.refused();
                             tracing::warn!(id = %e.id, error = %err, "ignoring a stream entry")
                         }
                     }

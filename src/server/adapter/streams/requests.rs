@@ -2,10 +2,9 @@
 //! (`fetchSockets`, `serverSideEmitWithAck`) waits here, by request id, for
 //! the answers other nodes publish on this node's private channel. The table
 //! is bounded ([`MAX_PENDING`]); an answer to no open request is ignored
-//! and counted.
+//! (the caller counts it).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,8 +22,6 @@ pub const MAX_PENDING: usize = 1024;
 #[derive(Default)]
 pub(super) struct Requests {
     open: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
-    /// Answers that matched no open request (late, or not ours).
-    unknown: AtomicU64,
 }
 
 /// One open request: its id and the data of the answers to it. Closed
@@ -67,29 +64,24 @@ impl Requests {
         })
     }
 
-    /// Hands answer `message` to its open request; counts it when there is
-    /// none (or it has no request id).
-    pub(super) fn answer(&self, message: ClusterMessage) {
+    /// Hands answer `message` to its open request; false when there is
+    /// none (or it has no request id): it is ignored.
+    pub(super) fn answer(&self, message: ClusterMessage) -> bool {
         let Some(data) = message.data else {
-            self.unknown.fetch_add(1, Ordering::Relaxed);
-            return;
+            return false;
         };
         let id = field(&data, "requestId").and_then(Value::as_str);
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         match id.and_then(|id| open.get(id)) {
             Some(tx) => {
                 let _ = tx.send(data);
+                true
             }
             None => {
-                self.unknown.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(kind = ?message.kind, "answer to no open request ignored");
+                false
             }
         }
-    }
-
-    /// How many answers matched no open request so far.
-    pub(super) fn unknown(&self) -> u64 {
-        self.unknown.load(Ordering::Relaxed)
     }
 
     /// How many requests are open.
@@ -158,9 +150,8 @@ mod tests {
     async fn answers_reach_their_request_and_unknown_ones_are_counted() {
         let requests = Arc::new(Requests::default());
         let pending = requests.open().expect("room");
-        requests.answer(answer(&pending.id));
-        requests.answer(answer("nobody"));
-        assert_eq!(requests.unknown(), 1);
+        assert!(requests.answer(answer(&pending.id)));
+        assert!(!requests.answer(answer("nobody")), "unknown");
         let got = pending.collect(2, Duration::from_millis(50)).await;
         assert_eq!(got.len(), 1, "one answer came, the other timed out");
         assert_eq!(requests.len(), 0, "a finished request leaves the table");

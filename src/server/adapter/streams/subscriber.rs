@@ -41,6 +41,14 @@ pub(super) async fn subscribe_loop(
                     .await
                     .map_err(|e| redis_error("SUBSCRIBE", &e))?;
             }
+            // Redis refuses a SUBSCRIBE with an error reply (say `NOAUTH`,
+            // once it requires a password the URL lacks) that the client
+            // takes for a success; a PING gets the same refusal.
+            sink.ping::<redis::Value>()
+                .await
+                .and_then(redis::Value::extract_error)
+                .map_err(|e| redis_error("SUBSCRIBE", &e))?;
+            shared.health.connected();
             backoff = FIRST_BACKOFF;
             loop {
                 tokio::select! {
@@ -56,10 +64,13 @@ pub(super) async fn subscribe_loop(
                         };
                         match pubsub::decode(msg.get_payload_bytes()) {
                             Ok(message) => shared.dispatch(message),
-                            Err(e) => tracing::warn!(
-                                channel = msg.get_channel_name(), error = %e,
-                                "ignoring a pub/sub message"
-                            ),
+                            Err(e) => {
+                                shared.health.refused();
+                                tracing::warn!(
+                                    channel = msg.get_channel_name(), error = %e,
+                                    "ignoring a pub/sub message"
+                                )
+                            }
                         }
                     }
                 }
@@ -69,7 +80,8 @@ pub(super) async fn subscribe_loop(
         match result {
             Ok(()) => return,
             Err(e) => {
-                tracing::warn!(error = %e, "redis streams adapter lost pub/sub; reconnecting")
+                tracing::warn!(error = %e, "redis streams adapter lost pub/sub; reconnecting");
+                shared.health.lost(&e);
             }
         }
         tokio::time::sleep(backoff).await;

@@ -137,6 +137,16 @@ async fn subscribe(client: &redis::Client, channels: &[String]) -> Result<redis:
         .subscribe(channels)
         .await
         .map_err(|e| unavailable("subscribe", &e))?;
+    // Redis refuses a SUBSCRIBE with an error reply (say `NOAUTH`, once it
+    // requires a password the URL lacks) that the client takes for a
+    // success; a PING on the connection gets the same refusal, and it is
+    // reported rather than a reader that hears nothing.
+    let ping = pubsub.ping::<redis::Value>();
+    tokio::time::timeout(COMMAND_TIMEOUT, ping)
+        .await
+        .map_err(|_| StorageError::Unavailable("redis pub/sub: PING timed out".into()))?
+        .and_then(redis::Value::extract_error)
+        .map_err(|e| unavailable("subscribe", &e))?;
     Ok(pubsub)
 }
 
