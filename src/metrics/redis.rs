@@ -8,6 +8,9 @@
 //! - `edgeio_redis_messages_refused_total{component,reason}`: messages from
 //!   Redis not acted on: `malformed` (undecodable or oversized) and
 //!   `unknown_answer` (an answer to no request waiting here: a late one).
+//! - `edgeio_redis_outbox_entries{component}`: stream entries waiting for
+//!   Redis to come back; `edgeio_redis_outbox_dropped_total{component}`:
+//!   those dropped because too many waited.
 //!
 //! A process without Redis-backed components shows none of them.
 
@@ -101,6 +104,29 @@ impl Collector for RedisCollector {
                 let labels = [("component", s.name.clone()), ("reason", reason.to_owned())];
                 ConstCounter::new(count).encode(refused.encode_family(&labels)?)?;
             }
+        }
+
+        let mut waiting = encoder.encode_descriptor(
+            "redis_outbox_entries",
+            "Stream entries waiting for Redis to come back",
+            None,
+            MetricType::Gauge,
+        )?;
+        for s in &statuses {
+            let labels = label(s);
+            let n = i64::try_from(s.outbox_entries).unwrap_or(i64::MAX);
+            ConstGauge::new(n).encode(waiting.encode_family(&labels)?)?;
+        }
+
+        let mut dropped = encoder.encode_descriptor(
+            "redis_outbox_dropped",
+            "Stream entries dropped because too many waited for Redis",
+            None,
+            MetricType::Counter,
+        )?;
+        for s in &statuses {
+            let labels = label(s);
+            ConstCounter::new(s.outbox_dropped).encode(dropped.encode_family(&labels)?)?;
         }
         Ok(())
     }

@@ -153,3 +153,22 @@ fn refused_messages_and_unknown_answers_show_under_one_family() {
     assert_eq!(value(&text, malformed), Some(2.0), "{text}");
     assert_eq!(value(&text, unknown), Some(1.0));
 }
+
+#[test]
+fn the_outbox_shows_what_waits_for_redis_and_what_was_dropped() {
+    let m = Metrics::new();
+    let health = edgeio_storage::Health::new();
+    let adapter = edgeio_storage::ComponentHealth::new("adapter");
+    health.add(adapter.clone());
+    m.watch_redis(health);
+    let waiting = r#"edgeio_redis_outbox_entries{component="adapter"}"#;
+    let dropped = r#"edgeio_redis_outbox_dropped_total{component="adapter"}"#;
+    assert_eq!(value(&m.encode(), waiting), Some(0.0));
+    adapter.outbox(3);
+    adapter.outbox_dropped();
+    let text = m.encode();
+    assert_eq!(value(&text, waiting), Some(3.0));
+    assert_eq!(value(&text, dropped), Some(1.0));
+    adapter.outbox(0);
+    assert_eq!(value(&m.encode(), waiting), Some(0.0));
+}

@@ -26,6 +26,8 @@ struct State {
     reconnects: AtomicU64,
     refused: AtomicU64,
     unknown_answers: AtomicU64,
+    outbox_entries: AtomicU64,
+    outbox_dropped: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -44,6 +46,11 @@ pub struct ComponentStatus {
     pub refused: u64,
     /// Answers that matched no request waiting here (late ones).
     pub unknown_answers: u64,
+    /// Entries waiting, while the service is away, to be sent once it is
+    /// back.
+    pub outbox_entries: u64,
+    /// Entries dropped because too many waited.
+    pub outbox_dropped: u64,
     /// The last error seen, if any.
     pub last_error: Option<String>,
 }
@@ -60,6 +67,8 @@ impl ComponentHealth {
                 reconnects: AtomicU64::new(0),
                 refused: AtomicU64::new(0),
                 unknown_answers: AtomicU64::new(0),
+                outbox_entries: AtomicU64::new(0),
+                outbox_dropped: AtomicU64::new(0),
                 last_error: Mutex::new(None),
             }),
         }
@@ -113,6 +122,18 @@ impl ComponentHealth {
         self.inner.unknown_answers.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// `entries` wait to be sent once the service is back.
+    pub fn outbox(&self, entries: usize) {
+        self.inner
+            .outbox_entries
+            .store(entries as u64, Ordering::Relaxed);
+    }
+
+    /// An entry was dropped because too many waited; the count so far.
+    pub fn outbox_dropped(&self) -> u64 {
+        self.inner.outbox_dropped.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// A snapshot of the state.
     pub fn status(&self) -> ComponentStatus {
         ComponentStatus {
@@ -122,6 +143,8 @@ impl ComponentHealth {
             reconnects: self.inner.reconnects.load(Ordering::Relaxed),
             refused: self.inner.refused.load(Ordering::Relaxed),
             unknown_answers: self.inner.unknown_answers.load(Ordering::Relaxed),
+            outbox_entries: self.inner.outbox_entries.load(Ordering::Relaxed),
+            outbox_dropped: self.inner.outbox_dropped.load(Ordering::Relaxed),
             last_error: self.last_error().clone(),
         }
     }

@@ -17,8 +17,6 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
@@ -42,7 +40,7 @@ struct Entry {
 #[derive(Debug)]
 pub struct StreamWriter {
     tx: mpsc::UnboundedSender<Entry>,
-    dropped: Arc<AtomicU64>,
+    health: ComponentHealth,
 }
 
 impl StreamWriter {
@@ -57,17 +55,16 @@ impl StreamWriter {
         max_bytes: usize,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let dropped = Arc::new(AtomicU64::new(0));
         let backlog = Backlog {
             entries: VecDeque::new(),
             bytes: 0,
             max_entries,
             max_bytes,
             down: None,
-            dropped: dropped.clone(),
+            health: health.clone(),
         };
-        tokio::spawn(run(rx, client, conn, health, backlog));
-        Self { tx, dropped }
+        tokio::spawn(run(rx, client, conn, health.clone(), backlog));
+        Self { tx, health }
     }
 
     /// Adds XADD `cmd` (`size` bytes of fields) after everything asked
@@ -95,7 +92,7 @@ impl StreamWriter {
 
     /// How many entries were dropped because the backlog was full.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.health.status().outbox_dropped
     }
 }
 
@@ -107,7 +104,8 @@ struct Backlog {
     max_bytes: usize,
     /// Why Redis cannot take entries now (`None` while it can).
     down: Option<String>,
-    dropped: Arc<AtomicU64>,
+    /// Told how many wait, and each entry dropped.
+    health: ComponentHealth,
 }
 
 impl Backlog {
@@ -116,7 +114,7 @@ impl Backlog {
         let full = self.entries.len() >= self.max_entries
             || self.bytes.saturating_add(entry.size) > self.max_bytes;
         if full {
-            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            let n = self.health.outbox_dropped();
             tracing::warn!(dropped = n, "redis streams: backlog full, entry dropped");
             tell(
                 &mut entry,
@@ -129,6 +127,7 @@ impl Backlog {
         }
         self.bytes += entry.size;
         self.entries.push_back(entry);
+        self.health.outbox(self.entries.len());
     }
 
     /// Redis is away: every entry still waiting for an answer hears it.
@@ -147,6 +146,7 @@ impl Backlog {
                 tell(&mut entry, Ok(id));
             }
         }
+        self.health.outbox(self.entries.len());
         self.down = None;
     }
 }
@@ -247,7 +247,7 @@ mod tests {
             max_entries,
             max_bytes,
             down: None,
-            dropped: Arc::default(),
+            health: ComponentHealth::new("test"),
         }
     }
 
@@ -274,7 +274,8 @@ mod tests {
         b.push(e3);
         b.push(e4);
         assert_eq!((b.entries.len(), b.bytes), (2, 10), "6 and 4 kept");
-        assert_eq!(b.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(b.health.status().outbox_dropped, 2);
+        assert_eq!(b.health.status().outbox_entries, 2, "told how many wait");
         assert!(matches!(t2.try_recv(), Ok(Err(_))), "dropped: told at once");
         assert!(matches!(t4.try_recv(), Ok(Err(_))), "past the count");
         assert!(t1.try_recv().is_err(), "kept: still waiting for its id");
@@ -296,6 +297,7 @@ mod tests {
         let (e3, mut t3) = entry(3);
         b.added(vec!["1-0".into(), "2-0".into()]);
         assert_eq!((b.entries.len(), b.bytes), (0, 0));
+        assert_eq!(b.health.status().outbox_entries, 0);
         b.push(e3);
         assert!(t3.try_recv().is_err(), "up again: waits for its id");
         b.added(vec!["3-0".into()]);
