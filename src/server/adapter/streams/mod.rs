@@ -7,15 +7,20 @@
 //! added meanwhile within `MAXLEN` is missed) and one pub/sub subscriber
 //! (the channels Node nodes count the cluster by and send ephemeral
 //! messages on). Each namespace's [`StreamsAdapter`] writes what it sends in
-//! the Node package's format ([`wire`]).
+//! the Node package's format ([`wire`]). With connection-state recovery on,
+//! it also carries it across nodes ([`StreamsSessions`]): a broadcast's
+//! offset is its stream entry id, and sessions are kept in Redis.
 
 mod adapter;
 mod answers;
 mod asking;
 mod node;
+mod offsets;
 mod packet;
 mod reader;
+mod recovery;
 mod requests;
+mod session;
 mod subscriber;
 pub mod wire;
 
@@ -24,6 +29,7 @@ use std::time::Duration;
 
 pub use adapter::StreamsAdapter;
 pub use node::StreamsNode;
+pub use recovery::StreamsSessions;
 
 use super::AdapterFactory;
 use crate::server::error::AdapterError;
@@ -56,6 +62,9 @@ pub struct StreamsAdapterConfig {
     /// long this node waits for its server-side handler's acknowledgement
     /// before giving up answering (Node: `requestsTimeout`, 5 s).
     pub requests_timeout: Duration,
+    /// The prefix of the keys of the sessions kept for connection-state
+    /// recovery (Node: `sessionKeyPrefix`, default `sio:session:`).
+    pub session_prefix: String,
 }
 
 impl Default for StreamsAdapterConfig {
@@ -69,6 +78,7 @@ impl Default for StreamsAdapterConfig {
             read_count: 100,
             block: Duration::from_secs(2),
             requests_timeout: Duration::from_secs(5),
+            session_prefix: "sio:session:".into(),
         }
     }
 }
@@ -78,8 +88,10 @@ impl StreamsNode {
     pub fn factory(self: &Arc<Self>) -> AdapterFactory {
         let node = self.clone();
         let health = self.health();
-        AdapterFactory::new(move |ctx| Arc::new(StreamsAdapter::new(&ctx.ns, node.clone())))
-            .with_health(health)
+        AdapterFactory::new(move |ctx| {
+            Arc::new(StreamsAdapter::new(&ctx.ns, node.clone(), ctx.recovery))
+        })
+        .with_health(health)
     }
 }
 
