@@ -65,10 +65,15 @@ struct Cluster {
 
 impl Cluster {
     async fn start(name: &str) -> Self {
+        Self::start_with(name, recovery()).await
+    }
+
+    /// A cluster whose edgeio nodes have these `recovery` settings.
+    async fn start_with(name: &str, recovery: Option<RecoveryConfig>) -> Self {
         require_node();
         let redis = Redis::start();
-        let e1 = Edge::start_with(&redis.url(), recovery()).await;
-        let e2 = Edge::start_with(&redis.url(), recovery()).await;
+        let e1 = Edge::start_with(&redis.url(), recovery).await;
+        let e2 = Edge::start_with(&redis.url(), recovery).await;
         let node = NodeSide::start_script("redis_streams_recovery.mjs", &redis.url(), name);
         Self {
             redis,
@@ -339,5 +344,59 @@ async fn a_session_past_its_offset_or_not_kept_is_not_restored() {
         assert_eq!(c.node.names(id), ["seen", "fence"], "{why}");
         let new_sid = back["sid"].as_str().expect("sid").to_owned();
         assert!(!c.e2.in_room(&new_sid, "room-x"), "{why}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_missed_more_than_the_budgets_gets_a_fresh_session() {
+    let budgets = Some(RecoveryConfig {
+        max_disconnection_duration: Duration::from_secs(60),
+        max_buffered_packets: 2,
+        max_buffered_bytes: 2_000,
+        ..RecoveryConfig::default()
+    });
+    let mut c = Cluster::start_with("redis_streams_recovery_budgets", budgets).await;
+    let (e1_port, e2_port) = (c.e1.addr.port(), c.e2.addr.port());
+    let big = "x".repeat(3_000);
+    // (client, broadcasts it misses, whether edgeio 2 restores it)
+    let cases = [
+        ("two", vec![json!(1), json!(2)], true),
+        ("three", vec![json!(1), json!(2), json!(3)], false),
+        ("big", vec![json!(big)], false),
+    ];
+    for (id, missed, restored) in cases {
+        let url = c.proxy(id, e1_port);
+        let (sid, pid) = c.client(id, &url);
+        let room = format!("room-{id}");
+        c.node.join(id, &room);
+        let witness = format!("{id}-w");
+        let e1_url = c.e1.url();
+        c.node.client(&witness, &e1_url);
+        c.node.join(&witness, &room);
+        c.e1.io
+            .main()
+            .to(room.as_str())
+            .emit("seen", 0)
+            .expect("emit");
+        c.node.wait_got(id, "seen");
+        c.cut(id, id, &pid).await;
+        for arg in &missed {
+            c.e1.io
+                .main()
+                .to(room.as_str())
+                .emit("missed", arg)
+                .expect("emit");
+        }
+        while c.node.got(&witness, "missed").len() < missed.len() {
+            c.node.read_report();
+        }
+        c.route(id, Some(e2_port));
+        let back = c.connection(id, 2);
+        assert_eq!(back["recovered"], restored, "{id}: {back}");
+        assert_eq!(back["sid"] == sid.as_str(), restored, "{id}: {back}");
+        c.e2.io.main().emit("fence", id).expect("emit");
+        c.node.wait_got(id, "fence");
+        let expected = if restored { missed.len() } else { 0 };
+        assert_eq!(c.node.got(id, "missed").len(), expected, "{id}");
     }
 }
