@@ -4,6 +4,8 @@
 //! TCP proxy that cuts a node off Redis and lets it back.
 #![allow(dead_code)]
 
+pub mod recovery;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
