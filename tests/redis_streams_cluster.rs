@@ -1,5 +1,5 @@
 //! A mixed cluster on one Redis Stream: a Node socket.io 4.8 server with
-//! `@socket.io/redis-streams-adapter` 0.3 and two edgeio nodes on
+//! `@socket.io/redis-streams-adapter` 0.3 and two or three edgeio nodes on
 //! `StreamsAdapter`, with socket.io-client clients on each. Broadcasts reach
 //! every member once, `except` and `local` are honoured, socketsJoin,
 //! disconnectSockets and serverSideEmit work both ways; an edgeio node cut
@@ -60,20 +60,24 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
     let redis = Redis::start();
     let e1 = Edge::start(&redis.url()).await;
     let e2 = Edge::start(&redis.url()).await;
+    let e3 = Edge::start(&redis.url()).await;
     let mut node = NodeSide::start(&redis.url(), "redis_streams_cluster");
-    wait_server_count(&mut node, 3).await;
+    wait_server_count(&mut node, 4).await;
 
-    // n1 on Node, a1 and x1 on edgeio 1, b1 on edgeio 2; all but x1 in room1.
+    // n1 on Node, a1 and x1 on edgeio 1, b1 on edgeio 2, c1 on edgeio 3;
+    // all but x1 in room1.
     let n1 = node.client("n1", &node.url());
     let a1 = node.client("a1", &e1.url());
     let x1 = node.client("x1", &e1.url());
     let b1 = node.client("b1", &e2.url());
-    for c in ["n1", "a1", "b1"] {
+    let c1 = node.client("c1", &e3.url());
+    for c in ["n1", "a1", "b1", "c1"] {
         node.join(c, "room1");
     }
 
     // Room broadcasts from each kind of node, one with `except`.
     e1.io.main().to("room1").emit("from-e1", 1).expect("emit");
+    e3.io.main().to("room1").emit("from-e3", 5).expect("emit");
     node.cmd(
         json!({"op": "broadcast", "rooms": ["room1"], "except": [], "local": false,
         "name": "from-node", "args": [2]}),
@@ -103,15 +107,21 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
     );
     e1.io.main().emit("fence-e1", 0).expect("emit");
     e2.io.main().emit("fence-e2", 0).expect("emit");
-    for c in ["n1", "a1", "x1", "b1"] {
-        for fence in ["fence-node", "fence-e1", "fence-e2"] {
+    e3.io.main().emit("fence-e3", 0).expect("emit");
+    for c in ["n1", "a1", "x1", "b1", "c1"] {
+        for fence in ["fence-node", "fence-e1", "fence-e2", "fence-e3"] {
             node.wait_got(c, fence);
         }
     }
     let count = |node: &NodeSide, c: &str, name: &str| node.got(c, name).len();
-    for c in ["n1", "a1", "b1"] {
+    for c in ["n1", "a1", "b1", "c1"] {
         assert_eq!(count(&node, c, "from-e1"), 1, "{c} gets from-e1 once");
         assert_eq!(count(&node, c, "from-node"), 1, "{c} gets from-node once");
+        assert_eq!(count(&node, c, "from-e3"), 1, "{c} gets from-e3 once");
+        assert_eq!(
+            count(&node, c, "from-e2-except-a1"),
+            1 - usize::from(c == "a1")
+        );
     }
     assert_eq!(node.got("a1", "from-e1"), vec![json!([1])]);
     assert_eq!(node.got("b1", "from-node"), vec![json!([2])]);
@@ -127,7 +137,7 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
         "except honoured"
     );
     assert_eq!(count(&node, "n1", "node-local"), 1);
-    for c in ["a1", "x1", "b1"] {
+    for c in ["a1", "x1", "b1", "c1"] {
         assert_eq!(count(&node, c, "node-local"), 0, "Node's local reached {c}");
     }
     assert_eq!(
@@ -135,14 +145,17 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
         2
     );
     assert_eq!(
-        count(&node, "n1", "e1-local") + count(&node, "b1", "e1-local"),
+        count(&node, "n1", "e1-local")
+            + count(&node, "b1", "e1-local")
+            + count(&node, "c1", "e1-local"),
         0
     );
+    assert_eq!(count(&node, "x1", "from-e3"), 0, "x1 is not in room1");
 
     // socketsJoin from Node reaches edgeio's sockets, and from edgeio Node's.
     node.cmd(json!({"op": "socketsJoin", "rooms": ["room1"], "room": "from-node"}));
     eventually("Node's socketsJoin on edgeio", || {
-        e1.in_room(&a1, "from-node") && e2.in_room(&b1, "from-node")
+        e1.in_room(&a1, "from-node") && e2.in_room(&b1, "from-node") && e3.in_room(&c1, "from-node")
     })
     .await;
     assert!(!e1.in_room(&x1, "from-node"), "x1 is not in room1");
@@ -152,7 +165,7 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
         .sockets_join("from-e2")
         .expect("join");
     eventually("edgeio's socketsJoin on edgeio", || {
-        e1.in_room(&a1, "from-e2")
+        e1.in_room(&a1, "from-e2") && e3.in_room(&c1, "from-e2")
     })
     .await;
     wait_rooms(&mut node, "n1", |r| r.contains(&"from-e2".to_owned())).await;
@@ -194,7 +207,7 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
         .to("from-node")
         .disconnect_sockets()
         .expect("disconnect");
-    for c in ["n1", "a1", "b1"] {
+    for c in ["n1", "a1", "b1", "c1"] {
         let report = node.wait(&format!("{c} disconnected"), |r| r["disconnected"] == c);
         assert_eq!(report["reason"], "io server disconnect");
     }

@@ -14,7 +14,8 @@ use super::drive::drive;
 use super::error::{AckError, AdapterError, BroadcastAckError, EmitError};
 use super::event::AckResponse;
 use super::namespace::NsInner;
-use super::socket::{encode_frames, to_value, Socket};
+use super::recovery::local_frames;
+use super::socket::{to_value, Socket};
 use crate::protocol::Packet;
 
 /// A broadcast being described. Each method returns the operator, refined.
@@ -200,19 +201,10 @@ impl BroadcastOperator {
         for ns in &self.nss {
             let mut packet = Packet::event(ns.name(), name, args.clone(), bins.clone());
             // Kept for sockets that come back, even when no socket is here to
-            // receive it now; the offset travels as the last argument, as
-            // socket.io does, and is kept before anyone can see it.
-            let kept = ns.recovery().filter(|_| !self.opts.volatile).map(|store| {
-                let offset = store.issue_offset();
-                if let Some(Value::Array(data)) = &mut packet.data {
-                    data.push(Value::String(offset.to_string()));
-                }
-                (store, offset)
-            });
-            let frames = encode_frames(&packet);
-            if let Some((store, offset)) = kept {
-                store.keep(offset, &frames, &self.opts);
-            }
+            // receive it now, before anyone can see it; this node's offset
+            // is for this node's sockets only (the others keep it under
+            // theirs).
+            let frames = local_frames(ns.recovery(), &mut packet, &self.opts);
             let nsp = LocalNamespace { inner: ns };
             let future = ns.adapter().broadcast(&nsp, &packet, &frames, &self.opts);
             if let Some(Err(e)) = drive("broadcast", future) {

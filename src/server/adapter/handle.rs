@@ -14,6 +14,7 @@ use crate::engine::Frame;
 use crate::protocol::Packet;
 use crate::server::event::AckResponse;
 use crate::server::namespace::NsInner;
+use crate::server::recovery::local_frames;
 use crate::server::socket::{encode_frames, Sid, Socket};
 
 /// One socket's acknowledgement, or `None` when it did not come in time.
@@ -164,10 +165,15 @@ impl AdapterHandle {
             .unwrap_or_default()
     }
 
-    /// Delivers `packet` to this node's sockets that `opts` selects.
+    /// Delivers `packet` to this node's sockets that `opts` selects; with
+    /// connection-state recovery on, it is kept here under this node's
+    /// offset, as this node's own broadcasts are.
     pub fn deliver(&self, packet: &Packet, opts: &BroadcastOptions) {
         let Some(ns) = self.ns.upgrade() else { return };
-        let frames = encode_frames(packet);
+        let frames = match ns.recovery() {
+            Some(store) => local_frames(Some(store), &mut packet.clone(), opts),
+            None => encode_frames(packet),
+        };
         let targets = ns.adapter().local_targets(opts);
         LocalNamespace { inner: &ns }.deliver(&targets, packet, &frames, opts.volatile);
     }

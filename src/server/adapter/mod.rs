@@ -178,9 +178,10 @@ pub trait Adapter: Send + Sync + 'static {
     /// This node's sockets that `opts` selects.
     fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
 
-    /// Delivers `packet` (already encoded as `frames`) to every socket
-    /// `opts` selects. This node's sockets have it when the call returns;
-    /// the future reaches the others.
+    /// Delivers broadcast `packet` to every socket `opts` selects: this
+    /// node's get `frames` (the packet encoded, with this node's recovery
+    /// offset when recovery is on) and have them when the call returns; the
+    /// future reaches the other nodes, which get `packet` as it is.
     fn broadcast(
         &self,
         nsp: &LocalNamespace<'_>,

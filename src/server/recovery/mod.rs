@@ -22,6 +22,7 @@
 //! - [`mode`]: this node's store, or the adapter's session keeper (see
 //!   [`SessionKeeper`](super::adapter::SessionKeeper)) — which one a
 //!   namespace uses.
+//! - [`stamp`]: the offset of each broadcast this node delivers.
 //! - [`upkeep`]: the background task that flushes writes (group commit) and
 //!   drops what is past the window or over the buffer's budgets.
 
@@ -29,6 +30,7 @@ mod kept_sessions;
 mod load;
 mod mode;
 mod record;
+mod stamp;
 mod upkeep;
 
 use std::collections::VecDeque;
@@ -43,6 +45,7 @@ use kept_sessions::KeptSessions;
 pub(crate) use mode::Recovery;
 pub(crate) use record::Offset;
 use record::{KeptRecord, SessionRecord};
+pub(crate) use stamp::local_frames;
 
 use super::adapter::{BroadcastOptions, Room};
 use super::config::RecoveryConfig;

@@ -12,6 +12,7 @@ use crate::server::storage::ServerStorage;
 mod budget;
 mod durable;
 mod gated;
+mod stamp;
 
 fn config(window_ms: u64, max: usize) -> RecoveryConfig {
     RecoveryConfig {
