@@ -181,7 +181,10 @@ pub trait Adapter: Send + Sync + 'static {
     /// Delivers broadcast `packet` to every socket `opts` selects: this
     /// node's get `frames` (the packet encoded, with this node's recovery
     /// offset when recovery is on) and have them when the call returns; the
-    /// future reaches the other nodes, which get `packet` as it is.
+    /// future reaches the other nodes, which get `packet` as it is. (An
+    /// adapter with a [`session_keeper`](Adapter::session_keeper) gives the
+    /// broadcast its offset itself, and may deliver it here only once that
+    /// offset is known: by the time the future resolves.)
     fn broadcast(
         &self,
         nsp: &LocalNamespace<'_>,
