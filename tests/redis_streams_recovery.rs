@@ -74,6 +74,9 @@ async fn a_client_that_left_one_edgeio_node_is_restored_by_another_with_what_it_
         )
         .expect("emit");
     c.node.wait_got("w1", "bin");
+    // Another namespace's broadcast is in the stream too (before m4: one
+    // node's entries are appended in the order sent).
+    c.e1.io.of("/other").emit("other-ns", 0).expect("emit");
     c.e1.io.main().emit("m4", 4).expect("emit");
     c.node.wait_got("w1", "m4");
 
