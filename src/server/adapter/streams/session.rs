@@ -90,7 +90,7 @@ pub fn decode(raw: &[u8]) -> Result<Session, SessionError> {
 /// none of its rooms left out.
 pub fn reaches(rooms: &[String], filter: &Filter) -> bool {
     let included = filter.rooms.is_empty() || rooms.iter().any(|r| filter.rooms.contains(r));
-    included || /* ~ changed by cargo-mutants ~ */ !rooms.iter().any(|r| filter.except.contains(r))
+    included && !rooms.iter().any(|r| filter.except.contains(r))
 }
 
 #[cfg(test)]
