@@ -1,5 +1,6 @@
-//! The Redis Streams adapter's flags (`--redis-stream-*`): the stream's
-//! key, how much of it Redis keeps, and how much one read takes. Where its
+//! The Redis Streams adapter's flags (`--redis-stream-*`,
+//! `--redis-session-prefix`): the stream's key, how much of it Redis keeps,
+//! how much one read takes, and where recovered sessions are kept. Where its
 //! Redis is (`--redis-url`) and its channel prefix are shared with the other
 //! Redis options.
 
@@ -36,6 +37,17 @@ pub struct StreamsArgs {
         value_name = "N"
     )]
     pub redis_stream_read_count: u64,
+
+    /// The prefix of the Redis keys that keep, for connection-state
+    /// recovery across nodes, the sessions of sockets that left (Node's
+    /// `sessionKeyPrefix`).
+    #[arg(
+        long,
+        env = "EDGEIO_REDIS_SESSION_PREFIX",
+        default_value_t = StreamsAdapterConfig::default().session_prefix,
+        value_name = "PREFIX"
+    )]
+    pub redis_session_prefix: String,
 }
 
 impl StreamsArgs {
@@ -48,6 +60,7 @@ impl StreamsArgs {
             channel_prefix: channel_prefix.to_owned(),
             maxlen: self.redis_stream_maxlen,
             read_count: self.redis_stream_read_count,
+            session_prefix: self.redis_session_prefix.clone(),
             ..StreamsAdapterConfig::default()
         }
     }
@@ -81,12 +94,15 @@ mod tests {
             "500",
             "--redis-stream-read-count",
             "7",
+            "--redis-session-prefix",
+            "app:s:",
         ])
         .expect("parses");
         let config = cli.streams.streams_adapter_config("redis://r:1/", "p");
         assert_eq!(config.stream_name, "my-stream");
         assert_eq!(config.maxlen, 500);
         assert_eq!(config.read_count, 7);
+        assert_eq!(config.session_prefix, "app:s:");
         assert_eq!(config.channel_prefix, "p");
     }
 }

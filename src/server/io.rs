@@ -195,7 +195,7 @@ impl IoInner {
         if !self.config.cleanup_empty_namespaces || !ns.is_child() || !ns.is_idle() {
             return;
         }
-        let window = match (ns.recovery(), self.setup.recovery) {
+        let window = match (ns.recovery_mode(), self.setup.recovery) {
             (Some(_), Some(recovery)) => recovery.max_disconnection_duration,
             _ => return self.remove_if_idle(ns),
         };

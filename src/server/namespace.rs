@@ -18,7 +18,7 @@ use super::broadcast::BroadcastOperator;
 use super::config::RecoveryConfig;
 use super::drive::drive;
 use super::error::{AdapterError, ConnectError, EmitError};
-use super::recovery::RecoveryStore;
+use super::recovery::{Recovery, RecoveryStore};
 use super::server_side::ServerSideHandler;
 use super::socket::{Sid, Socket};
 use super::storage::ServerStorage;
@@ -71,8 +71,9 @@ pub(crate) struct NsInner {
     /// For a dynamic namespace: the parent whose middlewares and connection
     /// handler it uses.
     parent: Option<Arc<NsInner>>,
-    /// Connection-state recovery, when on.
-    recovery: Option<RecoveryStore>,
+    /// Connection-state recovery, when on: this node's store, or the
+    /// adapter's.
+    recovery: Option<Recovery>,
     /// For the parent of dynamic namespaces: the namespaces it created, which
     /// its broadcasts reach.
     children: RwLock<Vec<Arc<NsInner>>>,
@@ -105,10 +106,14 @@ impl Namespace {
         let adapter = setup.adapter.build(&AdapterContext {
             ns: name.to_owned(),
             events: setup.storage.event_store(),
+            recovery: setup.recovery,
         });
         let recovery = setup
             .recovery
-            .and_then(|config| RecoveryStore::open(config, &setup.storage, name));
+            .and_then(|config| match adapter.session_keeper() {
+                Some(keeper) => Some(Recovery::Adapter(keeper)),
+                None => RecoveryStore::open(config, &setup.storage, name).map(Recovery::Local),
+            });
         let inner = Arc::new(NsInner {
             name: name.to_owned(),
             adapter,
@@ -264,7 +269,14 @@ impl NsInner {
         }
     }
 
+    /// This node's recovery store, when recovery is on and kept here (not
+    /// by the adapter): where broadcasts get their offsets.
     pub(crate) fn recovery(&self) -> Option<&RecoveryStore> {
+        self.recovery.as_ref().and_then(Recovery::store)
+    }
+
+    /// Connection-state recovery, when on, wherever it is kept.
+    pub(crate) fn recovery_mode(&self) -> Option<&Recovery> {
         self.recovery.as_ref()
     }
 

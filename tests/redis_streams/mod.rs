@@ -4,12 +4,14 @@
 //! TCP proxy that cuts a node off Redis and lets it back.
 #![allow(dead_code)]
 
+pub mod recovery;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use edgeio::server::adapter::streams::{StreamsAdapterConfig, StreamsNode};
-use edgeio::server::{Io, IoConfig};
+use edgeio::server::{Io, IoConfig, RecoveryConfig};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -37,6 +39,12 @@ impl Edge {
     /// (acknowledged), their data is `{node: UID}`; `ping-sse` server-side
     /// emits are recorded, `ask-sse` ones answered with `{node: UID, args}`.
     pub async fn start(url: &str) -> Self {
+        Self::start_with(url, None).await
+    }
+
+    /// The same, with connection-state `recovery` (carried by the adapter
+    /// across the cluster when on).
+    pub async fn start_with(url: &str, recovery: Option<RecoveryConfig>) -> Self {
         let node = StreamsNode::start(StreamsAdapterConfig {
             url: url.to_owned(),
             block: Duration::from_millis(500),
@@ -46,12 +54,15 @@ impl Edge {
         node.ready(LIMIT).await.expect("reads the stream");
         let io = Io::new(IoConfig {
             adapter: node.factory(),
+            recovery,
             ..IoConfig::default()
         });
         let uid = node.uid().to_owned();
         let tag = uid.clone();
         io.main().on_connection(move |socket| {
-            let _ = socket.set_data(json!({ "node": tag }));
+            if !socket.recovered() {
+                let _ = socket.set_data(json!({ "node": tag }));
+            }
             socket.on("join", |socket, event| {
                 if let Some(room) = event.args.first().and_then(Value::as_str) {
                     socket.join(room);
@@ -139,6 +150,14 @@ impl NodeSide {
     fn next_line(&mut self) -> Value {
         let line = tokio::task::block_in_place(|| self.script.expect("", LIMIT));
         serde_json::from_str(&line).expect("a JSON line")
+    }
+
+    /// Reads the next report (kept with the others), failing after
+    /// [`LIMIT`].
+    pub fn read_report(&mut self) -> Value {
+        let line = self.next_line();
+        self.reports.push(line.clone());
+        line
     }
 
     /// Runs `cmd`; its answer (reports read meanwhile are kept).

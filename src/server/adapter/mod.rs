@@ -16,6 +16,7 @@ pub mod local;
 pub mod redis;
 pub mod remote;
 pub mod rooms;
+pub mod sessions;
 pub mod streams;
 pub(crate) mod turn;
 
@@ -29,6 +30,7 @@ use edgeio_storage::EventStore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::config::RecoveryConfig;
 use super::error::AdapterError;
 use super::event::AckResponse;
 use super::socket::Sid;
@@ -40,6 +42,7 @@ pub use handle::{AdapterHandle, LocalNamespace, PendingAck};
 pub use local::LocalAdapter;
 pub use remote::{RemoteSocket, RemoteSocketData, SocketHandshake};
 pub use rooms::RoomIndex;
+pub use sessions::{RecoveredSession, Session, SessionKeeper};
 
 /// A room name.
 pub type Room = String;
@@ -98,6 +101,9 @@ pub struct AdapterContext {
     pub ns: String,
     /// The event store of the server's storage (node-to-node events).
     pub events: Arc<dyn EventStore>,
+    /// Connection-state recovery's settings, when it is on (for an adapter
+    /// that carries it, see [`Adapter::session_keeper`]).
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl AdapterFactory {
@@ -175,7 +181,10 @@ pub trait Adapter: Send + Sync + 'static {
     /// Delivers broadcast `packet` to every socket `opts` selects: this
     /// node's get `frames` (the packet encoded, with this node's recovery
     /// offset when recovery is on) and have them when the call returns; the
-    /// future reaches the other nodes, which get `packet` as it is.
+    /// future reaches the other nodes, which get `packet` as it is. (An
+    /// adapter with a [`session_keeper`](Adapter::session_keeper) gives the
+    /// broadcast its offset itself, and may deliver it here only once that
+    /// offset is known: by the time the future resolves.)
     fn broadcast(
         &self,
         nsp: &LocalNamespace<'_>,
@@ -280,5 +289,13 @@ pub trait Adapter: Send + Sync + 'static {
     /// Every room of the namespace that has a socket on any node.
     fn all_rooms(&self, _nsp: &LocalNamespace<'_>) -> AdapterFuture<Vec<Room>> {
         ready(Ok(self.rooms()))
+    }
+
+    /// The adapter's own connection-state recovery, when it carries it
+    /// (sessions any node of the cluster can restore, offsets it gives its
+    /// broadcasts): the namespace then keeps no recovery store of its own.
+    /// `None` (the default): recovery, when on, is this node's.
+    fn session_keeper(&self) -> Option<Arc<dyn SessionKeeper>> {
+        None
     }
 }

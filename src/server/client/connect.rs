@@ -61,7 +61,7 @@ impl Client {
         // A client coming back with its private id may get its socket back,
         // without running the middlewares again (as socket.io).
         let pid = ns
-            .recovery()
+            .recovery_mode()
             .and_then(|_| auth.get("pid")?.as_str().map(Sid::from));
         let middlewares = ns.middlewares();
         if pid.is_none() && middlewares.is_empty() {
@@ -73,9 +73,9 @@ impl Client {
         tokio::spawn(async move {
             // The namespace is kept while this CONNECT is handled.
             let _joining = joining;
-            if let (Some(pid), Some(store)) = (pid, ns.recovery()) {
+            if let (Some(pid), Some(recovery)) = (pid, ns.recovery_mode()) {
                 let offset = auth.get("offset").and_then(Value::as_str);
-                let restored = store.restore(pid.as_str(), offset).await;
+                let restored = recovery.restore(pid.as_str(), offset).await;
                 let metrics = client.config().metrics.socketio();
                 metrics.recovery(matches!(restored, Ok(Some(_))));
                 match restored {
@@ -86,7 +86,7 @@ impl Client {
                         return;
                     }
                     Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "session not restored: storage failed"),
+                    Err(e) => tracing::warn!(error = %e, "session not restored: recovery failed"),
                 }
             }
             let socket = Socket::new(ns, client.clone(), auth, None);

@@ -19,12 +19,16 @@
 //! - [`kept_sessions`]: the disconnected sessions kept, in the order they
 //!   left (what the sessions' cap forgets first).
 //! - [`load`]: what an earlier start left, counted against the budgets.
+//! - [`mode`]: this node's store, or the adapter's session keeper (see
+//!   [`SessionKeeper`](super::adapter::SessionKeeper)) — which one a
+//!   namespace uses.
 //! - [`stamp`]: the offset of each broadcast this node delivers.
 //! - [`upkeep`]: the background task that flushes writes (group commit) and
 //!   drops what is past the window or over the buffer's budgets.
 
 mod kept_sessions;
 mod load;
+mod mode;
 mod record;
 mod stamp;
 mod upkeep;
@@ -38,6 +42,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, OnceCell};
 
 use kept_sessions::KeptSessions;
+pub(crate) use mode::Recovery;
 pub(crate) use record::Offset;
 use record::{KeptRecord, SessionRecord};
 pub(crate) use stamp::local_frames;

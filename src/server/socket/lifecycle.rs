@@ -1,7 +1,7 @@
 //! A [`Socket`]'s life in its namespace: let in (restored or not), its rooms
-//! and data — written to the recovery store as they change, so that a
-//! killed process leaves them behind — the packets it receives, and its
-//! leaving.
+//! and data — written to this node's recovery store as they change, so that
+//! a killed process leaves them behind (an adapter's session keeper gets
+//! them as the socket leaves) — the packets it receives, and its leaving.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -13,11 +13,11 @@ use serde_json::Value;
 
 use super::Socket;
 use crate::protocol::{Packet, PacketKind};
-use crate::server::adapter::Room;
+use crate::server::adapter::{Room, Session};
 use crate::server::error::{DisconnectReason, EmitError};
 use crate::server::event::{AckSender, Event};
 use crate::server::handlers::guarded;
-use crate::server::recovery::{is_recoverable, Restored, SessionState};
+use crate::server::recovery::{is_recoverable, Recovery, Restored, SessionState};
 
 impl Socket {
     /// Joins `room`.
@@ -105,29 +105,41 @@ impl Socket {
         }
     }
 
-    /// Writes the session record (recovery on): while connected, or as it
-    /// leaves.
+    /// Writes the session record (recovery on): in this node's store while
+    /// connected and as it leaves; through the adapter's keeper as it
+    /// leaves only (as socket.io's adapters persist it).
     fn save_session(&self, left: bool) {
-        let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) else {
+        let (Some(recovery), Some(pid)) = (self.ns.recovery_mode(), &self.pid) else {
             return;
         };
         if !left && !self.connected() {
+            return;
+        }
+        if matches!(recovery, Recovery::Adapter(_)) && !left {
             return;
         }
         let mut rooms: Vec<Room> = self.rooms().into_iter().collect();
         rooms.retain(|r| r != self.id.as_str());
         rooms.sort();
         let data = self.data.read().ok().and_then(|d| d.clone());
-        store.save(
-            pid,
-            SessionState {
-                sid: &self.id,
+        match recovery {
+            Recovery::Local(store) => store.save(
+                pid,
+                SessionState {
+                    sid: &self.id,
+                    rooms,
+                    data: data.as_ref(),
+                    since: self.since,
+                    left,
+                },
+            ),
+            Recovery::Adapter(keeper) => keeper.persist(Session {
+                sid: self.id.clone(),
+                pid: pid.clone(),
                 rooms,
-                data: data.as_ref(),
-                since: self.since,
-                left,
-            },
-        );
+                data,
+            }),
+        }
     }
 
     /// The socket is in: joins its own room (and, restored, its old ones),

@@ -95,7 +95,7 @@ impl Socket {
         let recovered = restored.is_some();
         let (id, pid) = match restored {
             Some((sid, pid)) => (sid, Some(pid)),
-            None => (Sid::random(), ns.recovery().map(|_| Sid::random())),
+            None => (Sid::random(), ns.recovery_mode().map(|_| Sid::random())),
         };
         let since = ns.recovery().map(|r| r.next_offset()).unwrap_or_default();
         Arc::new(Self {

@@ -2,17 +2,22 @@
 //! membership is in memory; broadcasts, socketsJoin/Leave and
 //! disconnectSockets go to the other nodes as stream entries, serverSideEmit
 //! over pub/sub, as Node's `@socket.io/redis-streams-adapter` sends them;
-//! what other nodes send is applied here by [`apply`].
+//! what other nodes send is applied here by [`apply`]. With
+//! connection-state recovery on, broadcasts carry their stream entry id as
+//! their offset ([`offsets`](super::offsets)) and sessions are kept in Redis
+//! ([`StreamsSessions`]).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value as Json;
 
 use super::node::{Shared, StreamsNode};
+use super::offsets::{takes_offset, Chain};
 use super::packet::{from_wire, to_wire};
+use super::recovery::StreamsSessions;
 use super::wire::pubsub::public_channel;
 use super::wire::{Body, ClusterMessage, Filter};
 use super::{answers, asking};
@@ -22,8 +27,9 @@ use crate::server::adapter::redis::wire::to_json;
 use crate::server::adapter::rooms::RoomIndex;
 use crate::server::adapter::{
     ready, Acks, Adapter, AdapterFuture, AdapterHandle, Answers, BroadcastOptions, LocalNamespace,
-    RemoteSocketData, Room,
+    RemoteSocketData, Room, SessionKeeper,
 };
+use crate::server::config::RecoveryConfig;
 use crate::server::error::AdapterError;
 use crate::server::socket::Sid;
 
@@ -34,16 +40,29 @@ pub struct StreamsAdapter {
     node: Arc<StreamsNode>,
     /// Its registration on the node (0 before `init`).
     registration: AtomicU64,
+    /// Connection-state recovery across nodes, when on.
+    sessions: Option<Arc<StreamsSessions>>,
+    /// Its namespace here (from `init`), for broadcasts delivered once
+    /// their offset is known.
+    handle: OnceLock<AdapterHandle>,
+    /// The order those are delivered in.
+    chain: Chain,
 }
 
 impl StreamsAdapter {
-    /// The adapter of namespace `ns` on `node`.
-    pub fn new(ns: &str, node: Arc<StreamsNode>) -> Self {
+    /// The adapter of namespace `ns` on `node`; with `recovery`, it carries
+    /// connection-state recovery across the cluster's nodes.
+    pub fn new(ns: &str, node: Arc<StreamsNode>, recovery: Option<RecoveryConfig>) -> Self {
+        let sessions =
+            recovery.map(|config| Arc::new(StreamsSessions::new(node.shared.clone(), ns, config)));
         Self {
             ns: ns.to_owned(),
             rooms: RoomIndex::new(),
             node,
             registration: AtomicU64::new(0),
+            sessions,
+            handle: OnceLock::new(),
+            chain: Chain::default(),
         }
     }
 
@@ -97,12 +116,15 @@ fn event_of(packet: &[rmpv::Value]) -> Result<(String, Vec<Json>), AdapterError>
 }
 
 /// Applies a message from another node to namespace `handle` here, and
-/// answers the requests among them ([`answers`]). What the adapter does not
-/// act on (answers to requests it did not make, closes) is ignored.
+/// answers the requests among them ([`answers`]). A broadcast given an
+/// `offset` (its entry id, recovery on) carries it as its last argument.
+/// What the adapter does not act on (answers to requests it did not make,
+/// closes) is ignored.
 pub(super) fn apply(
     shared: &Arc<Shared>,
     handle: &AdapterHandle,
     message: &ClusterMessage,
+    offset: Option<&str>,
 ) -> Result<(), AdapterError> {
     let body = Body::of(message).map_err(|e| AdapterError::Message(e.to_string()))?;
     match body {
@@ -110,7 +132,15 @@ pub(super) fn apply(
             packet,
             filter,
             request_id: None,
-        } => handle.deliver(&from_wire(&message.nsp, &packet)?, &options_of(&filter)),
+        } => {
+            let mut packet = from_wire(&message.nsp, &packet)?;
+            let opts = options_of(&filter);
+            let offset = offset.filter(|_| takes_offset(&packet, &opts));
+            if let (Some(id), Some(Json::Array(data))) = (offset, &mut packet.data) {
+                data.push(Json::String(id.to_owned()));
+            }
+            handle.deliver(&packet, &opts)
+        }
         Body::Broadcast {
             packet,
             filter,
@@ -149,8 +179,10 @@ pub(super) fn apply(
 
 impl Adapter for StreamsAdapter {
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
-        let number = self.node.shared.register(&self.ns, handle);
+        let offsets = self.sessions.is_some();
+        let number = self.node.shared.register(&self.ns, handle.clone(), offsets);
         self.registration.store(number, Ordering::Relaxed);
+        let _ = self.handle.set(handle);
         ready(Ok(()))
     }
 
@@ -185,6 +217,12 @@ impl Adapter for StreamsAdapter {
         frames: &[Frame],
         opts: &BroadcastOptions,
     ) -> AdapterFuture<()> {
+        if self.sessions.is_some() {
+            let handle = self.handle.get().cloned();
+            return self
+                .chain
+                .broadcast(&self.node, &self.ns, handle, packet, opts);
+        }
         nsp.deliver(&self.local_targets(opts), packet, frames, opts.volatile);
         self.append(opts.local, || Body::Broadcast {
             packet: to_wire(packet),
@@ -306,6 +344,12 @@ impl Adapter for StreamsAdapter {
         let node = self.node.clone();
         let channel = public_channel(&node.shared.config.channel_prefix, &self.ns);
         Box::pin(async move { Ok(node.shared.numsub(channel).await?.max(1)) })
+    }
+
+    fn session_keeper(&self) -> Option<Arc<dyn SessionKeeper>> {
+        self.sessions
+            .clone()
+            .map(|sessions| sessions as Arc<dyn SessionKeeper>)
     }
 
     fn server_side_emit(

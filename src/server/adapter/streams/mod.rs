@@ -7,15 +7,20 @@
 //! added meanwhile within `MAXLEN` is missed) and one pub/sub subscriber
 //! (the channels Node nodes count the cluster by and send ephemeral
 //! messages on). Each namespace's [`StreamsAdapter`] writes what it sends in
-//! the Node package's format ([`wire`]).
+//! the Node package's format ([`wire`]). With connection-state recovery on,
+//! it also carries it across nodes ([`StreamsSessions`]): a broadcast's
+//! offset is its stream entry id, and sessions are kept in Redis.
 
 mod adapter;
 mod answers;
 mod asking;
 mod node;
+mod offsets;
 mod packet;
 mod reader;
+mod recovery;
 mod requests;
+mod session;
 mod subscriber;
 pub mod wire;
 
@@ -24,6 +29,7 @@ use std::time::Duration;
 
 pub use adapter::StreamsAdapter;
 pub use node::StreamsNode;
+pub use recovery::StreamsSessions;
 
 use super::AdapterFactory;
 use crate::server::error::AdapterError;
@@ -62,6 +68,9 @@ pub struct StreamsAdapterConfig {
     pub outbox_max_entries: usize,
     /// The most bytes of stream entries kept while Redis cannot take them.
     pub outbox_max_bytes: usize,
+    /// The prefix of the keys of the sessions kept for connection-state
+    /// recovery (Node: `sessionKeyPrefix`, default `sio:session:`).
+    pub session_prefix: String,
 }
 
 impl Default for StreamsAdapterConfig {
@@ -77,6 +86,7 @@ impl Default for StreamsAdapterConfig {
             requests_timeout: Duration::from_secs(5),
             outbox_max_entries: 10_000,
             outbox_max_bytes: 16 << 20,
+            session_prefix: "sio:session:".into(),
         }
     }
 }
@@ -86,8 +96,10 @@ impl StreamsNode {
     pub fn factory(self: &Arc<Self>) -> AdapterFactory {
         let node = self.clone();
         let health = self.health();
-        AdapterFactory::new(move |ctx| Arc::new(StreamsAdapter::new(&ctx.ns, node.clone())))
-            .with_health(health)
+        AdapterFactory::new(move |ctx| {
+            Arc::new(StreamsAdapter::new(&ctx.ns, node.clone(), ctx.recovery))
+        })
+        .with_health(health)
     }
 }
 

@@ -52,8 +52,8 @@ pub(super) struct Shared {
     /// The publishing connection, made on first use and re-made by itself.
     publisher: OnceCell<ConnectionManager>,
     /// The namespaces on this node, by name, with the registration that
-    /// put each there.
-    handles: Mutex<HashMap<String, (u64, AdapterHandle)>>,
+    /// put each there and whether their broadcasts carry offsets.
+    handles: Mutex<HashMap<String, (u64, AdapterHandle, bool)>>,
     /// The last registration number given.
     registrations: AtomicU64,
     /// Tells the subscriber of a new namespace.
@@ -81,9 +81,10 @@ impl Shared {
             .collect()
     }
 
-    /// Applies a message from Redis to its namespace here; drops this node's
-    /// own messages and those of namespaces it does not have.
-    pub(super) fn dispatch(self: &Arc<Self>, message: ClusterMessage) {
+    /// Applies a message from Redis to its namespace here (`entry`: its
+    /// stream entry id, read from the stream); drops this node's own
+    /// messages and those of namespaces it does not have.
+    pub(super) fn dispatch(self: &Arc<Self>, message: ClusterMessage, entry: Option<&str>) {
         if message.uid == self.uid {
             return;
         }
@@ -98,23 +99,27 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&message.nsp)
-            .map(|(_, handle)| handle.clone());
-        if let Some(handle) = handle {
-            if let Err(e) = apply(self, &handle, &message) {
+            .map(|(_, handle, offsets)| (handle.clone(), *offsets));
+        if let Some((handle, offsets)) = handle {
+            // With recovery on, a broadcast's entry id is its offset.
+            let offset = entry.filter(|_| offsets);
+            if let Err(e) = apply(self, &handle, &message, offset) {
                 self.health.refused();
                 tracing::warn!(from = %message.uid, error = %e, "cluster message refused");
             }
         }
     }
 
-    /// Registers namespace `nsp` to receive what other nodes send it;
-    /// returns the registration's number, for [`Shared::unregister`].
-    pub(super) fn register(&self, nsp: &str, handle: AdapterHandle) -> u64 {
+    /// Registers namespace `nsp` to receive what other nodes send it (with
+    /// `offsets`, each broadcast read from the stream gets its entry id as
+    /// its offset); returns the registration's number, for
+    /// [`Shared::unregister`].
+    pub(super) fn register(&self, nsp: &str, handle: AdapterHandle, offsets: bool) -> u64 {
         let number = self.registrations.fetch_add(1, Ordering::Relaxed) + 1;
         self.handles
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(nsp.to_owned(), (number, handle));
+            .insert(nsp.to_owned(), (number, handle, offsets));
         let _ = self.subscribe.send(nsp.to_owned());
         number
     }
@@ -123,12 +128,13 @@ impl Shared {
     /// place (a namespace re-created meanwhile keeps its new one).
     pub(super) fn unregister(&self, nsp: &str, number: u64) {
         let mut handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
-        if handles.get(nsp).is_some_and(|(n, _)| *n == number) {
+        if handles.get(nsp).is_some_and(|(n, _, _)| *n == number) {
             handles.remove(nsp);
         }
     }
 
-    async fn publisher(&self) -> Result<ConnectionManager, AdapterError> {
+    /// The publishing connection (made on first use).
+    pub(super) async fn publisher(&self) -> Result<ConnectionManager, AdapterError> {
         let conn = self
             .publisher
             .get_or_try_init(|| async {

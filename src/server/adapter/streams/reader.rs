@@ -98,7 +98,7 @@ pub(super) async fn read_loop(shared: Arc<Shared>, ready: oneshot::Sender<()>) {
                         _ => None,
                     });
                     match entry::decode(fields) {
-                        Ok(message) => shared.dispatch(message),
+                        Ok(message) => shared.dispatch(message, Some(&e.id)),
                         Err(err) => {
                             shared.health.refused();
                             tracing::warn!(id = %e.id, error = %err, "ignoring a stream entry")

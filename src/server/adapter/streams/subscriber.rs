@@ -63,7 +63,7 @@ pub(super) async fn subscribe_loop(
                             return Err(AdapterError::Storage("redis pub/sub connection lost".into()));
                         };
                         match pubsub::decode(msg.get_payload_bytes()) {
-                            Ok(message) => shared.dispatch(message),
+                            Ok(message) => shared.dispatch(message, None),
                             Err(e) => {
                                 shared.health.refused();
                                 tracing::warn!(
