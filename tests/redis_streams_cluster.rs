@@ -200,6 +200,17 @@ async fn edgeio_and_node_share_broadcasts_joins_leaves_disconnects_and_server_si
     });
     assert!(!e1.heard.lock().expect("lock").contains(&from_e1));
 
+    // all_rooms: the rooms of every node's sockets, Node's included (asked
+    // with fetchSockets, which Node answers).
+    node.join("n1", "node-only");
+    let rooms = e1.io.main().all_rooms().await.expect("all rooms");
+    assert!(rooms.contains(&"node-only".to_owned()), "{rooms:?}");
+    assert!(
+        rooms.contains(&c1),
+        "a socket's own room on edgeio 3: {rooms:?}"
+    );
+    assert!(rooms.contains(&"room1".to_owned()));
+
     // disconnectSockets both ways: edgeio 1 disconnects room "from-node"
     // (n1 on Node, b1 on edgeio 2), Node disconnects x1 by its id.
     e1.io

@@ -340,6 +340,22 @@ impl Adapter for StreamsAdapter {
 
     /// The nodes subscribed to the namespace's public channel, this one
     /// counted even before its subscription is made.
+    /// Node's cluster adapter has no ALL_ROOMS request: the other nodes'
+    /// rooms are those of their sockets, fetched (a room with no socket
+    /// exists nowhere).
+    fn all_rooms(&self, _nsp: &LocalNamespace<'_>) -> AdapterFuture<Vec<Room>> {
+        let mut rooms = self.rooms();
+        let timeout = self.node.shared.config.requests_timeout;
+        let all = BroadcastOptions::default();
+        let remote = asking::fetch_sockets(self.node.clone(), self.ns.clone(), all, timeout);
+        Box::pin(async move {
+            rooms.extend(remote.await?.into_iter().flat_map(|s| s.rooms));
+            rooms.sort();
+            rooms.dedup();
+            Ok(rooms)
+        })
+    }
+
     fn server_count(&self) -> AdapterFuture<usize> {
         let node = self.node.clone();
         let channel = public_channel(&node.shared.config.channel_prefix, &self.ns);
