@@ -18,9 +18,8 @@
 // Reports: {"disconnected":ID,"ns":NS,"reason":R} for each namespace a
 // client leaves, {"engineClosed":ID,"reason":R} when its connection closes.
 import { createServer } from "node:http";
-import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
-import { watchdog, once } from "./script.mjs";
+import { answerCommands, once, out, watchdog } from "./script.mjs";
 
 const require = createRequire(import.meta.url);
 const { Server } = require("socket.io");
@@ -29,7 +28,6 @@ const { createClient } = require("redis");
 
 const fail = watchdog("redis_disconnect_close", 300_000);
 const [kind, url] = process.argv.slice(2);
-const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 
 const pub = createClient({ url });
 pub.on("error", () => {});
@@ -99,18 +97,4 @@ async function run(cmd) {
 }
 
 out({ ready: http.address().port });
-for await (const line of createInterface({ input: process.stdin })) {
-  if (!line.trim()) continue;
-  let cmd;
-  try {
-    cmd = JSON.parse(line);
-  } catch (e) {
-    fail(`bad command ${line}`);
-  }
-  try {
-    out({ ok: cmd.op, ...(await run(cmd)) });
-  } catch (e) {
-    fail(`${cmd.op}: ${e?.stack ?? e}`);
-  }
-}
-process.exit(0);
+await answerCommands(run, fail);

@@ -23,9 +23,8 @@
 // this server leaves.
 import { createServer } from "node:http";
 import net from "node:net";
-import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
-import { watchdog, once } from "./script.mjs";
+import { answerCommands, once, out, watchdog } from "./script.mjs";
 
 const require = createRequire(import.meta.url);
 const { Server } = require("socket.io");
@@ -35,7 +34,6 @@ const { createAdapter } = require("@socket.io/redis-streams-adapter");
 
 const fail = watchdog("redis_streams_recovery", 600_000);
 const url = process.argv[2];
-const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 
 const redis = createClient({ url });
 redis.on("error", () => {});
@@ -127,18 +125,4 @@ async function run(cmd) {
 }
 
 out({ ready: http.address().port });
-for await (const line of createInterface({ input: process.stdin })) {
-  if (!line.trim()) continue;
-  let cmd;
-  try {
-    cmd = JSON.parse(line);
-  } catch (e) {
-    fail(`bad command ${line}`);
-  }
-  try {
-    out({ ok: cmd.op, ...(await run(cmd)) });
-  } catch (e) {
-    fail(`${cmd.op}: ${e?.stack ?? e}`);
-  }
-}
-process.exit(0);
+await answerCommands(run, fail);

@@ -34,3 +34,30 @@ export function once(emitter, event, what) {
     });
   });
 }
+
+/** Writes `value` as one JSON line on stdout (what the Rust side reads). */
+export const out = (value) => process.stdout.write(JSON.stringify(value) + "\n");
+
+/**
+ * Answers each JSON command line on stdin with `{ ok: cmd.op, ...(await
+ * run(cmd)) }`, one at a time; a bad line or a failed command exits through
+ * `fail`. Exits 0 once stdin ends.
+ */
+export async function answerCommands(run, fail) {
+  const { createInterface } = await import("node:readline");
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    let cmd;
+    try {
+      cmd = JSON.parse(line);
+    } catch (e) {
+      fail(`bad command ${line}`);
+    }
+    try {
+      out({ ok: cmd.op, ...(await run(cmd)) });
+    } catch (e) {
+      fail(`${cmd.op}: ${e?.stack ?? e}`);
+    }
+  }
+  process.exit(0);
+}
