@@ -63,20 +63,7 @@ async fn ready_follows_redis(flag: &str, value: &str, component: &str) {
     );
     let mut redis = Redis::start();
     let url = redis.url();
-    let server = ChatBinary::start(
-        &format!("redis-health-{value}"),
-        &[
-            "--app",
-            "loadtest",
-            "--store",
-            "memory",
-            "--metrics",
-            flag,
-            value,
-            "--redis-url",
-            &url,
-        ],
-    );
+    let server = node(&format!("redis-health-{value}"), flag, value, &url);
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let s = scrape(server.addr).await;
     assert_eq!(s.get(&up), 1.0, "{s:?}");
@@ -97,6 +84,25 @@ async fn ready_follows_redis(flag: &str, value: &str, component: &str) {
     let s = scrape(server.addr).await;
     assert_eq!(s.get(&up), 1.0, "{s:?}");
     assert!(s.get(&reconnects) >= 1.0, "{s:?}");
+}
+
+/// A loadtest node with metrics on, `flag value` choosing its Redis-backed
+/// component, on Redis `url`.
+fn node(name: &str, flag: &str, value: &str, url: &str) -> ChatBinary {
+    ChatBinary::start(
+        name,
+        &[
+            "--app",
+            "loadtest",
+            "--store",
+            "memory",
+            "--metrics",
+            flag,
+            value,
+            "--redis-url",
+            url,
+        ],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,20 +143,7 @@ async fn without_redis_there_is_no_redis_metric_and_ready_is_200() {
 async fn refused_messages_are_counted(value: &str, junk: redis::Cmd) {
     let redis = Redis::start();
     let url = redis.url();
-    let server = ChatBinary::start(
-        &format!("redis-refused-{value}"),
-        &[
-            "--app",
-            "loadtest",
-            "--store",
-            "memory",
-            "--metrics",
-            "--adapter",
-            value,
-            "--redis-url",
-            &url,
-        ],
-    );
+    let server = node(&format!("redis-refused-{value}"), "--adapter", value, &url);
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let refused = r#"edgeio_redis_messages_refused_total{component="adapter",reason="malformed"}"#;
     assert_eq!(scrape(server.addr).await.get(refused), 0.0);
@@ -205,20 +198,7 @@ async fn a_subscriber_refused_by_redis_is_down(flag: &str, value: &str, componen
     );
     let redis = Redis::start();
     let url = redis.url();
-    let server = ChatBinary::start(
-        &format!("redis-password-{value}"),
-        &[
-            "--app",
-            "loadtest",
-            "--store",
-            "memory",
-            "--metrics",
-            flag,
-            value,
-            "--redis-url",
-            &url,
-        ],
-    );
+    let server = node(&format!("redis-password-{value}"), flag, value, &url);
     assert_eq!(ready_becomes(&server, 200).await, "ready\n");
     let before = scrape(server.addr).await.get(&errors);
     // This connection stays in: it was made before the password.
