@@ -147,6 +147,8 @@ export class Tab {
   /** Saves a PNG of the page as `<artifacts>/<name>.png`; its path. */
   async screenshot(name) {
     const path = join(this.artifacts, `${name}.png`);
+    // A background tab may never paint: a screenshot of it would hang.
+    await this.page.bringToFront();
     await this.page.screenshot({ path, fullPage: true });
     return path;
   }
