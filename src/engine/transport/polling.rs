@@ -286,10 +286,11 @@ mod tests {
     }
 
     /// With nothing queued the GET still waits for the upgrade in flight,
-    /// and is refused once it completes.
+    /// and is refused as soon as it completes.
     #[tokio::test(start_paused = true)]
     async fn an_empty_get_during_an_upgrade_waits_for_it_and_is_refused() {
         let (_engine, socket) = upgrading_session().await;
+        let start = Instant::now();
         let pending = tokio::spawn(get(socket.clone()));
         tokio::time::sleep(UPGRADE_SETTLE / 2).await;
         assert!(!pending.is_finished(), "an empty GET did not wait");
@@ -297,18 +298,25 @@ mod tests {
         socket.set_upgraded();
         let answer = pending.await.expect("the GET task ran");
         assert!(answer.is_err(), "a GET after the upgrade was answered");
+        assert_eq!(
+            start.elapsed(),
+            UPGRADE_SETTLE / 2,
+            "the GET outlived the upgrade"
+        );
     }
 
     /// An empty GET gives up waiting for the upgrade after
-    /// [`UPGRADE_SETTLE`], then long-polls as usual.
+    /// [`UPGRADE_SETTLE`] and long-polls as usual: the upgrade completing
+    /// later releases it with a noop instead of refusing it.
     #[tokio::test(start_paused = true)]
     async fn an_empty_get_stops_waiting_for_the_upgrade_after_the_settle_time() {
         let (_engine, socket) = upgrading_session().await;
         let pending = tokio::spawn(get(socket.clone()));
         tokio::time::sleep(UPGRADE_SETTLE * 2).await;
         assert!(!pending.is_finished(), "answered with nothing queued");
-        socket.send_frame(Frame::message("late")).expect("queued");
+        socket.upgrading.store(false, Ordering::Release);
+        socket.set_upgraded();
         let response = pending.await.expect("the GET task ran").expect("answered");
-        assert_eq!(&body(response).await[..], b"4late");
+        assert_eq!(&body(response).await[..], b"6");
     }
 }
