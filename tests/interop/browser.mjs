@@ -50,6 +50,19 @@ export class Browser {
       executablePath: CHROMIUM,
       headless: true,
       args: ["--no-sandbox", "--disable-dev-shm-usage"],
+      // Over a pipe Chromium exits when this process dies, even by SIGKILL
+      // (a failed test kills the script): no browser is left behind.
+      pipe: true,
+    });
+    // Chromium runs in its own process group (with its zygote and utility
+    // processes): on process.exit, end the whole group, not only the parent.
+    const pid = browser.process()?.pid;
+    process.once("exit", () => {
+      try {
+        if (pid) process.kill(-pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
     });
     return new Browser(browser, artifacts);
   }
