@@ -151,6 +151,30 @@ async fn server_close_ends_the_pending_get_with_a_close_packet() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_server_close_with_no_get_waiting_leaves_the_queued_frames_for_the_next_get() {
+    let server = TestServer::start(config()).await;
+    let sid = server.handshake_polling().await;
+    let socket = server.socket(&sid);
+    socket
+        .send(Message::Text(Text::from("goodbye")))
+        .expect("queue text");
+    socket.close();
+    assert_eq!(
+        server.disconnects(&sid),
+        vec![DisconnectReason::ForcedClose],
+        "the handler hears of the close at once"
+    );
+    // The client's next GET gets what was queued, then the close packet.
+    let r = server.poll(&sid).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "4goodbye\x1e1");
+    server
+        .poll(&sid)
+        .await
+        .assert_error(400, 1, "Session ID unknown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn second_concurrent_get_closes_the_session() {
     let server = TestServer::start(config()).await;
     let sid = server.handshake_polling().await;

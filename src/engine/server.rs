@@ -273,10 +273,11 @@ impl Engine {
                 Ok(response)
             }
             (Some(sid), kind) => {
+                let last_poll = kind == TransportKind::Polling && req.method() == Method::GET;
                 let socket = self
                     .shared
                     .get(sid)
-                    .filter(|s| !s.check_alive())
+                    .filter(|s| !s.check_alive() || (last_poll && s.lingering()))
                     .ok_or_else(|| RequestError::code(ErrorCode::UnknownSid))?;
                 match kind {
                     TransportKind::WebSocket if is_upgrade => {

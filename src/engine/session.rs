@@ -28,6 +28,12 @@ use crate::metrics::{Dropped, Metrics, Transport};
 /// The value of `Session::counted` once the session is closed.
 const NOT_COUNTED: u8 = u8::MAX;
 
+/// How long a polling session closed by the server stays findable for the
+/// GET that takes its last frames.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a lingering session looks whether its last frames were taken.
+const LINGER_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// One Engine.IO session.
 pub struct Session {
     /// The session id.
@@ -251,7 +257,7 @@ impl Session {
         if self.close_reason.set(reason).is_err() {
             return;
         }
-        self.engine.remove(&self.id);
+        self.unregister(reason);
         let counted = self.counted.swap(NOT_COUNTED, Ordering::AcqRel);
         if counted != NOT_COUNTED {
             let transport = if counted == TransportKind::WebSocket as u8 {
@@ -266,6 +272,36 @@ impl Session {
         self.closed.cancel();
         tracing::debug!(sid = %self.id, %reason, "session closed");
         self.engine.handler.on_disconnect(self, reason);
+    }
+
+    /// Takes the closed session out of the engine's map. A polling client
+    /// hears of a server-side close from its next GET, which takes what is
+    /// still queued (the namespaces' disconnects) and a close packet: when
+    /// frames wait and no GET has taken them yet, the session stays
+    /// findable until one does (at most [`LINGER`]), as engine.io waits for
+    /// its write buffer to drain before it closes a transport.
+    fn unregister(self: &Arc<Self>, reason: DisconnectReason) {
+        let linger = reason == DisconnectReason::ForcedClose
+            && self.transport() == TransportKind::Polling
+            && !self.outbox.is_empty();
+        let runtime = tokio::runtime::Handle::try_current();
+        let (true, Ok(runtime)) = (linger, runtime) else {
+            return self.engine.remove(&self.id);
+        };
+        let session = self.clone();
+        runtime.spawn(async move {
+            let deadline = Instant::now() + LINGER;
+            while !session.outbox.is_empty() && Instant::now() < deadline {
+                tokio::time::sleep(LINGER_CHECK).await;
+            }
+            session.engine.remove(&session.id);
+        });
+    }
+
+    /// True while the server closed the session and frames wait for the
+    /// polling client's last GET ([`Session::unregister`]).
+    pub(super) fn lingering(&self) -> bool {
+        self.close_reason() == Some(DisconnectReason::ForcedClose) && !self.outbox.is_empty()
     }
 
     /// Handles one packet from the client, whichever transport brought it.
