@@ -10,17 +10,17 @@
 //! Debian's `chromium` (`CHROMIUM` names another); without chromium it is
 //! skipped with a message, except under `CI=true`, where it fails.
 
+mod browser_support;
 mod chat_support;
 mod common;
 mod node_support;
 mod sio_client;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use browser_support::{artifacts_dir, browser_available};
 use chat_support::binary::{ChatBinary, UNLIMITED};
 use common::{request, HttpResponse};
-use node_support::require_node_package;
 use node_support::script::Script;
 
 /// `GET path` on the server, no credentials.
@@ -119,38 +119,15 @@ async fn there_is_no_dev_token_with_a_configured_secret() {
     );
 }
 
-/// Where the browser test keeps its screenshots: `target/test-artifacts/chat_page`.
-fn artifacts_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).join("test-artifacts/chat_page")
-}
-
-/// Whether the browser is there; without it, a skip outside CI, a failure in CI.
-fn chromium_present() -> bool {
-    let path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if Path::new(&path).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{path} is missing: CI must install chromium (apt-get install chromium)"
-    );
-    eprintln!("SKIPPED: {path} is missing (install Debian's chromium, or set CHROMIUM)");
-    false
-}
-
 #[test]
 fn two_users_chat_in_two_browser_pages() {
-    require_node_package("puppeteer-core");
-    require_node_package("socket.io-client");
-    if !chromium_present() {
+    if !browser_available("chat_page") {
         return;
     }
     let server = ChatBinary::start("page-browser", &[UNLIMITED]);
-    let artifacts = artifacts_dir();
-    let _ = std::fs::remove_dir_all(&artifacts);
+    let artifacts = artifacts_dir("chat_page");
     let dir = artifacts.to_str().expect("a UTF-8 path");
-    let mut script = Script::start("chat_page.mjs", "chat_page", &[&server.url(), dir]);
+    let mut script = Script::start("chat_page.mjs", "chat_page", &[dir, &server.url()]);
     let done = script.expect(r#"{"done":true"#, Duration::from_secs(150));
     assert!(
         script.wait(Duration::from_secs(30)).success(),

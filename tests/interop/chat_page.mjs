@@ -3,71 +3,44 @@
 // conversation, both type and send, and each page shows what the other did —
 // typing, unread counts, delivered then read, presence. The page's
 // cdn.socket.io script is answered from the npm package (no network); any
-// other origin is refused. Saves a screenshot of each page in ARTIFACTS.
-// Prints `DONE {...}` and exits 0, or `FAIL ...` on stderr and exits 1.
+// other origin is refused (`browser.mjs`). Saves a screenshot of each page
+// in ARTIFACTS. Prints `{"done":true,...}` and exits 0, or `FAIL ...` on
+// stderr and exits 1.
 //
-// Usage: node chat_page.mjs SERVER_URL ARTIFACTS_DIR
+// Usage: node chat_page.mjs ARTIFACTS_DIR SERVER_URL
 
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import puppeteer from "puppeteer-core";
+import { Browser } from "./browser.mjs";
 import { out, watchdog, WAIT_MS } from "./script.mjs";
 
-const [server, artifacts] = process.argv.slice(2);
+const [artifacts, server] = process.argv.slice(2);
 const fail = watchdog("chat_page", 120_000);
-if (!server || !artifacts) fail("usage: node chat_page.mjs SERVER_URL ARTIFACTS_DIR");
+if (!server || !artifacts) fail("usage: node chat_page.mjs ARTIFACTS_DIR SERVER_URL");
+/** The pages open, whose errors a failure reports. */
+let tabs = [];
 
-const CDN = "https://cdn.socket.io/4.8.1/socket.io.min.js";
-const BUNDLE = readFileSync(
-  new URL("./node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url),
-);
-
-/** Debian's chromium, as CI installs it. */
-function launch() {
-  return puppeteer.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox"],
-  });
-}
-
-/** Answers the CDN URL from node_modules; refuses every other origin. */
-async function serveCdnOffline(page) {
-  await page.setRequestInterception(true);
-  page.on("request", (req) => {
-    if (req.isInterceptResolutionHandled()) return;
-    if (req.url() === CDN) {
-      return req.respond({
-        status: 200,
-        contentType: "text/javascript; charset=utf-8",
-        headers: { "access-control-allow-origin": "*" },
-        body: BUNDLE,
-      });
-    }
-    if (new URL(req.url()).origin !== new URL(server).origin) return req.abort();
-    req.continue();
-  });
-}
-
-/** A page of its own (own storage) with errors, CSP refusals included, failing the run. */
+/** The page in a tab of its own, 1000x700 (the README's screenshot). */
 async function openPage(browser, who) {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1000, height: 700 });
-  page.on("pageerror", (e) => fail(`${who}: page error ${e.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") fail(`${who}: console error ${msg.text()} (${msg.location()?.url})`);
-  });
-  await serveCdnOffline(page);
-  await page.goto(server, { waitUntil: "load" });
-  return page;
+  const tab = await browser.open(server);
+  await tab.page.setViewport({ width: 1000, height: 700 });
+  tab.who = who;
+  return tab;
+}
+
+/** Fails the run on any console error, uncaught exception or refused request. */
+function clean(...tabs) {
+  for (const tab of tabs) if (tab.errors.length) fail(`${tab.who}: ${tab.errors.join("; ")}`);
 }
 
 /** Waits (bounded) until `fn(...args)` is true in `page`. */
 function until(page, what, fn, ...args) {
+  console.error(`waiting: ${what}`);
   return page
     .waitForFunction(fn, { timeout: WAIT_MS, polling: 50 }, ...args)
-    .catch((e) => fail(`${what}: ${e.message}`));
+    .catch(async (e) => {
+      const shown = await page.evaluate(() => document.querySelector("main")?.innerText).catch(() => "?");
+      fail(`${what}: ${e.message}; the page shows ${JSON.stringify(shown)}; errors: ${
+        tabs.map((t) => `${t.who}: ${t.errors}`)}`);
+    });
 }
 
 /** Waits (bounded) until the text of `selector` in `page` is `want`. */
@@ -76,7 +49,10 @@ function untilText(page, what, selector, want) {
   return until(page, `${what} (${selector} = ${JSON.stringify(want)})`, textIs, selector, want);
 }
 
+// A background tab does not render, and a click waits for the element to
+// be painted: a page comes to the front before it is clicked.
 async function signIn(page, name) {
+  await page.bringToFront();
   await page.type("#name", name);
   await page.click("#signin-name button");
   await until(page, `${name} connects`, () => state.socket?.connected && !!state.me);
@@ -87,14 +63,15 @@ async function say(page, words) {
   await page.keyboard.press("Enter");
 }
 
-const browser = await launch();
+const browser = await Browser.launch({ artifacts });
 try {
-  const alice = await openPage(browser, "alice");
-  const bob = await openPage(browser, "bob");
+  tabs = [await openPage(browser, "alice"), await openPage(browser, "bob")];
+  const [alice, bob] = tabs.map((t) => t.page);
   await signIn(alice, "alice");
   await signIn(bob, "bob");
 
   // alice starts a conversation; it appears in bob's list by itself.
+  await alice.bringToFront();
   await alice.type("#peer", "bob");
   await alice.click("#start button");
   await until(alice, "alice's conversation opens", () => !document.querySelector("#compose").hidden);
@@ -109,7 +86,9 @@ try {
   await say(alice, "are you there?");
   await untilText(bob, "bob's unread count is 2", 'li[data-peer="alice"] .unread', "2");
 
-  // bob opens it: he reads both, alice sees them read, his count is gone.
+  // bob opens it (a page marks read only while it is visible): he reads
+  // both, alice sees them read, his count is gone.
+  await bob.bringToFront();
   await bob.click('li[data-peer="alice"]');
   await until(bob, "bob sees both messages", () => document.querySelectorAll("li.theirs").length === 2);
   await until(alice, "alice sees both read", () =>
@@ -123,6 +102,8 @@ try {
   await bob.keyboard.press("Enter");
   await untilText(alice, "alice gets bob's message", "li.theirs .content", "yes!");
   await untilText(alice, "bob's typing ends", "#typing", "");
+  // alice's page was in the background: it marks read when she looks.
+  await alice.bringToFront();
   await until(bob, "bob's message is read", () =>
     document.querySelector("li.mine")?.dataset.status === "read");
 
@@ -131,10 +112,8 @@ try {
   await until(alice, "alice sees bob away", () =>
     document.querySelector('li[data-peer="bob"] .dot')?.dataset.status === "away");
 
-  mkdirSync(artifacts, { recursive: true });
-  for (const [name, page] of [["alice", alice], ["bob", bob]]) {
-    await page.screenshot({ path: join(artifacts, `${name}.png`) });
-  }
+  clean(...tabs);
+  for (const tab of tabs) await tab.screenshot(tab.who);
   out({ done: true, artifacts });
 } catch (e) {
   fail(e?.stack ?? String(e));
