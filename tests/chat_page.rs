@@ -4,7 +4,8 @@
 //! generated its own key and whose token the chat namespace and the REST API
 //! accept; and, in headless Chromium (`tests/interop/chat_page.mjs`), two
 //! users chatting in two pages, with a screenshot of each kept in
-//! `target/test-artifacts/chat_page/`.
+//! `target/test-artifacts/chat_page/`, then the reconnect banner while the
+//! server is down and the chat going on once it is back.
 //!
 //! The browser test needs Node.js, `npm ci --prefix tests/interop` and
 //! Debian's `chromium` (`CHROMIUM` names another); without chromium it is
@@ -124,11 +125,20 @@ fn two_users_chat_in_two_browser_pages() {
     if !browser_available("chat_page") {
         return;
     }
-    let server = ChatBinary::start("page-browser", &[UNLIMITED]);
+    let mut server = ChatBinary::start("page-browser", &[UNLIMITED]);
     let artifacts = artifacts_dir("chat_page");
     let dir = artifacts.to_str().expect("a UTF-8 path");
     let mut script = Script::start("chat_page.mjs", "chat_page", &[dir, &server.url()]);
-    let done = script.expect(r#"{"done":true"#, Duration::from_secs(150));
+    let step = Duration::from_secs(150);
+    script.expect(r#"{"chatted":true"#, step);
+    server.kill();
+    script.send("killed");
+    script.expect(r#"{"banner":true"#, step);
+    server
+        .restart("the banner showed")
+        .unwrap_or_else(|e| panic!("{e}; {}", server.log_text()));
+    script.send("restarted");
+    let done = script.expect(r#"{"done":true"#, step);
     assert!(
         script.wait(Duration::from_secs(30)).success(),
         "{done}; {}",

@@ -4,11 +4,15 @@
 // typing, unread counts, delivered then read, presence. The page's
 // cdn.socket.io script is answered from the npm package (no network); any
 // other origin is refused (`browser.mjs`). Saves a screenshot of each page
-// in ARTIFACTS. Prints `{"done":true,...}` and exits 0, or `FAIL ...` on
-// stderr and exits 1.
+// in ARTIFACTS, then prints `{"chatted":true}`; after `killed` on stdin
+// (the server is down) waits for the reconnect banner, prints
+// `{"banner":true}`; after `restarted`, waits for the pages to reconnect and
+// chat again. Prints `{"done":true,...}` and exits 0, or `FAIL ...` on stderr
+// and exits 1.
 //
 // Usage: node chat_page.mjs ARTIFACTS_DIR SERVER_URL
 
+import { createInterface } from "node:readline";
 import { Browser } from "./browser.mjs";
 import { out, watchdog, WAIT_MS } from "./script.mjs";
 
@@ -114,6 +118,25 @@ try {
 
   clean(...tabs);
   for (const tab of tabs) await tab.screenshot(tab.who);
+
+  // The server goes away (the test kills it): both pages show the banner;
+  // it comes back on the same port: the banner goes, and the chat goes on.
+  const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const banner = (shown) => document.querySelector("#banner").hidden === !shown;
+  out({ chatted: true });
+  if ((await stdin.next()).value !== "killed") fail("expected `killed` on stdin");
+  for (const page of [alice, bob]) await until(page, "the reconnect banner shows", banner, true);
+  out({ banner: true });
+  if ((await stdin.next()).value !== "restarted") fail("expected `restarted` on stdin");
+  for (const page of [alice, bob]) {
+    await until(page, "the banner goes", banner, false);
+    await until(page, "the socket is back", () => state.socket.connected);
+  }
+  // What the browser logged while the server was down: refused connections.
+  for (const tab of tabs) tab.errors.length = 0;
+  await say(bob, "back again");
+  await untilText(alice, "alice gets a message after the restart", "li.theirs:last-child .content", "back again");
+  clean(...tabs);
   out({ done: true, artifacts });
 } catch (e) {
   fail(e?.stack ?? String(e));
