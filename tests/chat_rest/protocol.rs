@@ -11,8 +11,11 @@ use crate::common::{request, HttpResponse};
 #[tokio::test]
 async fn unknown_paths_are_not_found_before_any_token_check() {
     let s = ChatServer::start().await;
+    // `/` is the demo page (tests/chat_page.rs); `/dev/token` exists only
+    // with a generated key, and these servers have a configured secret.
     for path in [
-        "/",
+        "/dev/token",
+        "/dev/token?user=alice",
         "/nope",
         "/conversations",
         "/conversations/",

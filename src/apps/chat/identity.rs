@@ -24,4 +24,12 @@ impl Identity {
 pub trait Verifier: Send + Sync + 'static {
     /// The identity in `token`, or `unauthorized`.
     fn verify(&self, token: &str) -> ChatResult<Identity>;
+
+    /// A short-lived token for `user`, for the demo page's `GET /dev/token`
+    /// — only from a verifier whose key was generated for local use (none
+    /// configured). `None`, the default, means the endpoint does not exist.
+    fn dev_token(&self, user: &str) -> Option<ChatResult<String>> {
+        let _ = user;
+        None
+    }
 }

@@ -13,6 +13,8 @@
 //! | `POST /conversations/{id}/mute`, `/unmute` | the mute |
 //! | `POST /conversations/{id}/read` `{messageIds?, lastReadAt?}` | `{newUnreadCount, ...}` |
 //! | `GET /users/me/blocks`, `/users/me/mutes` | `{blocks}`, `{mutes}` |
+//! | `GET /`, `/chat.css`, `/chat.js` (no token) | the demo page |
+//! | `GET /dev/token?user=NAME` (no token) | `{token, userId, expiresIn}`; only with a generated key, else 404 |
 //!
 //! Refusals are `{"error": {"code", "message"}}` with a 4xx status: 401
 //! `unauthorized` (with `WWW-Authenticate: Bearer`), 403 `not_participant`
@@ -25,9 +27,11 @@
 //! - `route`: which route a path names, and its method.
 //! - `auth`: the bearer token.
 //! - `query`: percent-decoding and the query parameters.
+//! - `page`: the demo page at `/` and the development `GET /dev/token`.
 //! - `reply`: JSON answers and the one mapping of refusals to responses.
 
 mod auth;
+mod page;
 mod query;
 mod reply;
 mod route;
@@ -86,6 +90,9 @@ impl Rest {
 
     /// The answer to `parts` with `body`, before CORS.
     async fn answer(&self, parts: &Parts, body: &Bytes) -> Result<Reply, RestError> {
+        if let Some(answer) = page::answer(parts, self.verifier.as_ref()) {
+            return answer;
+        }
         let route = Route::parse(parts.uri.path())?
             .ok_or_else(|| ChatError::NotFound("no such path".into()))?;
         if parts.method == Method::OPTIONS {
