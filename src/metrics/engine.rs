@@ -241,6 +241,11 @@ impl EngineMetrics {
         self.sessions[transport as usize].inc();
     }
 
+    /// How many sessions are open on `transport` now.
+    pub fn open_sessions(&self, transport: Transport) -> i64 {
+        self.sessions[transport as usize].get()
+    }
+
     /// An open session moved from polling to WebSocket.
     pub fn session_upgraded(&self) {
         self.upgrades.inc();
