@@ -306,7 +306,7 @@ impl Engine {
 
     /// Creates a session: registered, open packet queued, heartbeat running,
     /// handler told.
-    fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Session> {
+    pub(super) fn open(&self, handshake: Handshake, kind: TransportKind) -> Arc<Session> {
         let socket = Session::new(Sid::random(), handshake, kind, self.shared.clone());
         self.shared
             .config

@@ -94,19 +94,28 @@ pub async fn get(socket: Arc<Session>) -> Result<Response<Full<Bytes>>, RequestE
     Ok(response::ok(body, PAYLOAD_CONTENT_TYPE))
 }
 
-/// How long a GET that arrives during an upgrade waits for the upgrade's
-/// last packet, which the client may have sent just before it on the
-/// WebSocket (the reference server checks every 100 ms).
+/// How long a GET that arrives during an upgrade, with nothing queued, waits
+/// for the upgrade's last packet, which the client may have sent just before
+/// it on the WebSocket (the reference server checks every 100 ms).
 const UPGRADE_SETTLE: Duration = Duration::from_millis(100);
 
 /// Waits (briefly) for an upgrade in flight to complete, so that a GET racing
 /// the client's `5` on another connection is refused rather than answered.
+///
+/// Only while nothing is queued: a GET with packets waiting (a browser's poll
+/// carrying the Socket.IO CONNECT answer while the probe is in flight) takes
+/// them at once instead of holding them for the upgrade.
 async fn settle_upgrade(socket: &Session) {
     let upgraded = socket.upgraded.notified();
     tokio::pin!(upgraded);
     upgraded.as_mut().enable();
     if socket.transport() == TransportKind::Polling {
-        let _ = tokio::time::timeout(UPGRADE_SETTLE, upgraded).await;
+        tokio::select! {
+            biased;
+            _ = &mut upgraded => {}
+            _ = socket.outbox.ready() => {}
+            _ = tokio::time::sleep(UPGRADE_SETTLE) => {}
+        }
     }
 }
 
@@ -221,4 +230,85 @@ fn parse_error(socket: &Arc<Session>) -> RequestError {
     socket.metrics().engine().dropped(Dropped::ParseError);
     socket.close_with(DisconnectReason::ParseError);
     RequestError::with_message(ErrorCode::BadRequest, "Invalid packet")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::handler::{EngineHandler, Message};
+    use crate::engine::handshake::Handshake;
+    use crate::engine::packet::Frame;
+    use crate::engine::{Engine, EngineConfig};
+    use tokio::time::Instant;
+
+    struct Quiet;
+
+    impl EngineHandler for Quiet {
+        fn on_connect(&self, _: &Arc<Session>) {}
+        fn on_message(&self, _: &Arc<Session>, _: Message) {}
+        fn on_disconnect(&self, _: &Arc<Session>, _: DisconnectReason) {}
+    }
+
+    /// A polling session whose open packet was already taken, with an upgrade
+    /// in flight (the probe arrived, the client's `5` has not).
+    async fn upgrading_session() -> (Engine, Arc<Session>) {
+        let engine = Engine::new(EngineConfig::default(), Arc::new(Quiet));
+        let handshake =
+            Handshake::copied_from(&http::Uri::default(), &http::HeaderMap::new(), None);
+        let socket = engine.open(handshake, TransportKind::Polling);
+        get(socket.clone())
+            .await
+            .expect("the open packet is served");
+        socket.upgrading.store(true, Ordering::Release);
+        (engine, socket)
+    }
+
+    async fn body(response: Response<Full<Bytes>>) -> Bytes {
+        match response.into_body().collect().await {
+            Ok(c) => c.to_bytes(),
+            Err(never) => match never {},
+        }
+    }
+
+    /// The connect stall: a GET during an upgrade with a packet queued is
+    /// answered at once, without the clock moving (paused clock: any wait
+    /// for the upgrade would advance it).
+    #[tokio::test(start_paused = true)]
+    async fn a_get_during_an_upgrade_returns_what_is_queued_at_once() {
+        let (_engine, socket) = upgrading_session().await;
+        socket
+            .send_frame(Frame::message("40{\"sid\":\"x\"}"))
+            .expect("queued");
+        let start = Instant::now();
+        let response = get(socket.clone()).await.expect("answered on polling");
+        assert_eq!(start.elapsed(), Duration::ZERO, "the GET waited");
+        assert_eq!(&body(response).await[..], b"440{\"sid\":\"x\"}");
+    }
+
+    /// With nothing queued the GET still waits for the upgrade in flight,
+    /// and is refused once it completes.
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_get_during_an_upgrade_waits_for_it_and_is_refused() {
+        let (_engine, socket) = upgrading_session().await;
+        let pending = tokio::spawn(get(socket.clone()));
+        tokio::time::sleep(UPGRADE_SETTLE / 2).await;
+        assert!(!pending.is_finished(), "an empty GET did not wait");
+        socket.upgrading.store(false, Ordering::Release);
+        socket.set_upgraded();
+        let answer = pending.await.expect("the GET task ran");
+        assert!(answer.is_err(), "a GET after the upgrade was answered");
+    }
+
+    /// An empty GET gives up waiting for the upgrade after
+    /// [`UPGRADE_SETTLE`], then long-polls as usual.
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_get_stops_waiting_for_the_upgrade_after_the_settle_time() {
+        let (_engine, socket) = upgrading_session().await;
+        let pending = tokio::spawn(get(socket.clone()));
+        tokio::time::sleep(UPGRADE_SETTLE * 2).await;
+        assert!(!pending.is_finished(), "answered with nothing queued");
+        socket.send_frame(Frame::message("late")).expect("queued");
+        let response = pending.await.expect("the GET task ran").expect("answered");
+        assert_eq!(&body(response).await[..], b"4late");
+    }
 }
