@@ -79,7 +79,7 @@ fn next_where(
         }
         assert!(
             Instant::now() < deadline,
-            "no wanted {event} within {STEP:?}"
+            "no wanted {event} within {STEP:?}, the last: {args:?}"
         );
     }
 }
@@ -171,6 +171,14 @@ fn admin_ui_logs_in_watches_and_acts() {
             && sockets_in(s, "/admin") == Some(2)
     });
     assert!(stats[0]["uptime"].is_number() && stats[0]["pid"].is_number());
+    // The traffic charts: a session opened since the last emit is counted.
+    ask(&mut script, json!({"op": "client", "tag": "d"}));
+    next_where(&mut script, "a", "server_stats", |s| {
+        s[0]["aggregatedEvents"].as_array().is_some_and(|e| {
+            e.iter()
+                .any(|e| e["type"] == "rawConnection" && e["count"].as_u64() >= Some(1))
+        })
+    });
 
     let act = |script: &mut Script, event: &str, args: Value| {
         ask(
@@ -193,8 +201,9 @@ fn admin_ui_logs_in_watches_and_acts() {
     assert_eq!(gone[2], "server namespace disconnect");
     let reason = ask(&mut script, json!({"op": "disconnected", "tag": "c"}));
     assert_eq!(reason["reason"], "io server disconnect");
+    // p and d are left on `/`.
     let stats = next_where(&mut script, "a", "server_stats", |s| {
-        sockets_in(s, "/") == Some(1)
+        sockets_in(s, "/") == Some(2)
     });
     assert_eq!(sockets_in(&stats, "/nowhere"), None, "{stats:?}");
 }

@@ -17,6 +17,7 @@
 //     - {op: "client", tag, transports}: a socket on `/`: {id}.
 //     - {op: "disconnected", tag}: the client's disconnect reason: {reason}.
 //
+// With ADMIN_UI_DEBUG set, every event and client is logged on stderr.
 // Any failure: `FAIL ...` on stderr, exit 1. Waits are upper bounds only.
 
 import { io } from "socket.io-client";
@@ -36,6 +37,7 @@ function admin(tag, auth) {
   const waiting = [];
   socket.onAny((event, ...args) => {
     kept.push({ event, args });
+    if (process.env.ADMIN_UI_DEBUG) console.error(tag, event, JSON.stringify(args).slice(0, 300));
     for (const w of waiting.splice(0)) w();
   });
   const state = { socket, kept, waiting };
@@ -75,6 +77,7 @@ async function client(tag, transports, socket) {
   socket.on("disconnect", (reason) => reasons.push(reason));
   clients.set(tag, { socket, reasons });
   await connected(socket, `${tag} connect`);
+  if (process.env.ADMIN_UI_DEBUG) console.error("client", tag, socket.id);
   return { id: socket.id };
 }
 
