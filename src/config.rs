@@ -2,6 +2,7 @@
 //! the `--config` file ([`load`]); `PORT` is honoured when no address is given.
 
 mod adapter;
+mod admin;
 mod buffers;
 mod chat;
 mod command;
@@ -18,6 +19,7 @@ mod streams;
 mod tls;
 
 pub use adapter::AdapterArgs;
+pub use admin::AdminArgs;
 pub use buffers::BufferArgs;
 pub use chat::ChatArgs;
 pub use command::Command;
@@ -250,6 +252,10 @@ pub struct Cli {
     /// How the node reaches its Redis (TLS trust).
     #[command(flatten)]
     pub redis: RedisArgs,
+
+    /// The Socket.IO Admin UI.
+    #[command(flatten)]
+    pub admin: AdminArgs,
 
     /// A command to run instead of serving.
     #[command(subcommand)]

@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         ..cli.engine_config().map_err(|e| anyhow!(e))?
     };
     let serve_config = cli.serve_config().map_err(|e| anyhow!(e))?;
+    let plugins = cli.plugins().map_err(|e| anyhow!(e))?;
     let factory = edgeio_storage::open(cli.storage_config())
         .await
         .context("cannot open the storage")?;
@@ -90,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         storage: Some(storage),
         metrics: metrics.clone(),
         adapter,
+        plugins,
         ..cli.io_config()
     };
     let verifier: Option<Arc<dyn Verifier>> = if cli.app == "chat" {

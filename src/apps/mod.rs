@@ -1,5 +1,6 @@
 //! Layer 4: applications built on the public API, chosen with `--app`.
 
+pub mod admin_ui;
 pub mod chat;
 pub mod echo;
 pub mod loadtest;
@@ -42,6 +43,9 @@ pub enum AppError {
     /// The chat needs a token verifier.
     #[error("the chat app needs a token verifier")]
     NoVerifier,
+    /// Plugins (the Admin UI) need a Socket.IO server, which echo has not.
+    #[error("the {0} app has no Socket.IO server for --admin-ui to watch")]
+    NoServer(String),
     /// The chat could not open its state.
     #[error("the chat app could not start: {0}")]
     Chat(#[from] chat::ChatError),
@@ -56,6 +60,7 @@ pub fn build(name: &str, ctx: AppContext) -> Result<App, AppError> {
         })
     };
     match name {
+        "echo" if !ctx.io_config.plugins.is_empty() => Err(AppError::NoServer(name.into())),
         "echo" => handler_only(Arc::new(echo::Echo)),
         "protocol-suite" => handler_only(protocol_suite::build(ctx.io_config)),
         "loadtest" => handler_only(loadtest::build(ctx.io_config)),

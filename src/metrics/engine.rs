@@ -93,6 +93,22 @@ impl Dropped {
     }
 }
 
+/// The Engine.IO traffic since the start, every transport together
+/// ([`EngineMetrics::traffic`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Sessions opened.
+    pub connections: u64,
+    /// Packets received.
+    pub packets_in: u64,
+    /// Packets sent.
+    pub packets_out: u64,
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+}
+
 /// A counter per transport, made up front (indexed by [`Transport`]).
 type PerTransport = [Counter; 2];
 
@@ -239,6 +255,23 @@ impl EngineMetrics {
     pub fn session_opened(&self, transport: Transport) {
         self.handshakes[transport as usize].inc();
         self.sessions[transport as usize].inc();
+    }
+
+    /// The traffic so far, every transport together.
+    pub fn traffic(&self) -> Traffic {
+        let sum = |c: &PerTransport| c.iter().map(Counter::get).sum();
+        Traffic {
+            connections: sum(&self.handshakes),
+            packets_in: sum(&self.packets_in),
+            packets_out: sum(&self.packets_out),
+            bytes_in: sum(&self.bytes_in),
+            bytes_out: sum(&self.bytes_out),
+        }
+    }
+
+    /// How many sessions are open on `transport` now.
+    pub fn open_sessions(&self, transport: Transport) -> i64 {
+        self.sessions[transport as usize].get()
     }
 
     /// An open session moved from polling to WebSocket.

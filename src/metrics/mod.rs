@@ -29,7 +29,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use self::redis::RedisCollector;
 
-pub use engine::{Dropped, EngineMetrics, Refusal, Transport};
+pub use engine::{Dropped, EngineMetrics, Refusal, Traffic, Transport};
 pub use socketio::{HandlerError, SocketMetrics};
 
 /// The `Content-Type` of [`Metrics::encode`]'s text (OpenMetrics 1.0, which

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::adapter::AdapterFactory;
+use super::observer::Plugin;
 use super::storage::ServerStorage;
 use crate::metrics::Metrics;
 use crate::protocol::Limits;
@@ -92,6 +93,10 @@ pub struct IoConfig {
     /// set by default); give the engine the same handle
     /// ([`crate::engine::EngineConfig::metrics`]).
     pub metrics: Metrics,
+    /// Run in order on the server at the end of [`crate::server::Io::new`]
+    /// (none by default): tools that watch any application's server, such
+    /// as the Admin UI.
+    pub plugins: Vec<Plugin>,
 }
 
 impl Default for IoConfig {
@@ -109,6 +114,7 @@ impl Default for IoConfig {
             storage: None,
             adapter: AdapterFactory::default(),
             metrics: Metrics::new(),
+            plugins: Vec::new(),
         }
     }
 }

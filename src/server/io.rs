@@ -19,6 +19,7 @@ use super::config::IoConfig;
 use super::error::AdapterError;
 use super::handlers::panic_message;
 use super::namespace::{Namespace, NsInner, NsSetup};
+use super::observer::{Observer, Observers};
 use super::storage::ServerStorage;
 use crate::engine::{self, EngineHandler, Message};
 use crate::metrics::{HandlerError, Metrics};
@@ -68,6 +69,7 @@ impl Io {
             adapter: config.adapter.clone(),
             ack_timeout: config.ack_timeout,
             metrics: config.metrics.clone(),
+            observers: Observers::default(),
         };
         let io = Self {
             inner: Arc::new(IoInner {
@@ -78,7 +80,29 @@ impl Io {
             }),
         };
         io.of("/");
+        for plugin in io.inner.config.plugins.clone() {
+            plugin.attach(&io);
+        }
         io
+    }
+
+    /// Adds `observer`: told of the sockets of every namespace, those
+    /// created later included.
+    pub fn observe(&self, observer: Arc<dyn Observer>) {
+        self.inner.setup.observers.add(observer);
+    }
+
+    /// The namespaces that exist now (as [`Io::namespace_names`]), sorted
+    /// by name.
+    pub fn namespaces(&self) -> Vec<Namespace> {
+        let mut all: Vec<Namespace> = self
+            .inner
+            .namespaces
+            .read()
+            .map(|n| n.values().cloned().collect())
+            .unwrap_or_default();
+        all.sort_by(|a, b| a.name().cmp(b.name()));
+        all
     }
 
     /// The settings.

@@ -7,6 +7,8 @@
 //! - [`Socket`]: one client in one namespace: handlers, emits, acks, rooms.
 //! - [`adapter`]: room membership and cluster-wide operations behind a
 //!   trait ([`LocalAdapter`] by default, publishing through the event store).
+//! - [`observer`]: [`Observer`]s told of every socket's life, and
+//!   [`Plugin`]s run on a server as it is built (the Admin UI is one).
 //! - [`storage`]: [`ServerStorage`], where recovery state lives.
 
 mod ack;
@@ -20,6 +22,7 @@ pub mod event;
 mod handlers;
 pub mod io;
 pub mod namespace;
+pub mod observer;
 mod recovery;
 pub mod server_side;
 pub mod socket;
@@ -37,6 +40,7 @@ pub use error::{
 pub use event::{AckResponse, AckSender, Event};
 pub use io::Io;
 pub use namespace::Namespace;
+pub use observer::{Observer, Plugin};
 pub use server_side::{ServerSideAck, ServerSideAckError};
 pub use socket::Socket;
 pub use storage::ServerStorage;

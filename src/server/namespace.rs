@@ -18,6 +18,7 @@ use super::broadcast::BroadcastOperator;
 use super::config::RecoveryConfig;
 use super::drive::drive;
 use super::error::{AdapterError, ConnectError, EmitError};
+use super::observer::{Observer, Observers};
 use super::recovery::{Recovery, RecoveryStore};
 use super::server_side::ServerSideHandler;
 use super::socket::{Sid, Socket};
@@ -95,6 +96,8 @@ pub(crate) struct NsSetup {
     pub(crate) ack_timeout: std::time::Duration,
     /// Where the namespace's sockets record their metrics.
     pub(crate) metrics: Metrics,
+    /// Told of the sockets of every namespace of the server.
+    pub(crate) observers: Observers,
 }
 
 impl Namespace {
@@ -331,6 +334,11 @@ impl NsInner {
     /// Where the namespace records its metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.setup.metrics
+    }
+
+    /// The server's observers, when it has any.
+    pub(crate) fn observers(&self) -> Option<Vec<Arc<dyn Observer>>> {
+        self.setup.observers.get()
     }
 
     pub(crate) fn middlewares(&self) -> Vec<Middleware> {

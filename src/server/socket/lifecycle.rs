@@ -46,8 +46,20 @@ impl Socket {
             let within: Vec<Room> = rooms.iter().filter(|r| r.len() <= max).cloned().collect();
             return self.join_all(&within);
         }
+        let observers = self.ns.observers();
+        let before = observers.as_ref().map(|_| self.rooms());
         self.ns.adapter().add_all(&self.id, rooms);
         self.save_session(false);
+        if let (Some(observers), Some(before)) = (observers, before) {
+            let mut told = HashSet::new();
+            for room in rooms {
+                if !before.contains(room) && told.insert(room) {
+                    for o in &observers {
+                        o.room_joined(self.ns(), room, &self.id);
+                    }
+                }
+            }
+        }
     }
 
     /// Leaves `room`.
@@ -55,8 +67,15 @@ impl Socket {
         if self.left.load(Ordering::Acquire) {
             return;
         }
+        let observers = self.ns.observers();
+        let was_in = observers.is_some() && self.rooms().contains(room);
         self.ns.adapter().del(&self.id, room);
         self.save_session(false);
+        if let (Some(observers), true) = (observers, was_in) {
+            for o in &observers {
+                o.room_left(self.ns(), room, &self.id);
+            }
+        }
     }
 
     /// A socket a middleware refused: whatever it joined meanwhile is undone.
@@ -163,6 +182,9 @@ impl Socket {
         }
         let _ = self.send_packet(&Packet::new(PacketKind::Connect, self.ns(), Some(data)));
         self.replay(missed);
+        for o in self.ns.observers().unwrap_or_default() {
+            o.socket_connected(self);
+        }
         // A connection handler that panicked may have set the socket up by
         // half: it leaves, cleanly (the client is told, its disconnect
         // handlers run), rather than stay without its handlers.
@@ -224,11 +246,21 @@ impl Socket {
         } else if let (Some(store), Some(pid)) = (self.ns.recovery(), &self.pid) {
             store.forget(pid);
         }
+        let observers = self.ns.observers();
+        let rooms = observers.as_ref().map(|_| self.rooms());
         self.ns.adapter().del_all(&self.id);
         self.ns.remove(&self.id);
         self.client.remove(self);
         if let Ok(mut acks) = self.acks.lock() {
             acks.clear();
+        }
+        if let (Some(observers), Some(rooms)) = (observers, rooms) {
+            for o in &observers {
+                o.socket_disconnected(self, reason);
+                for room in &rooms {
+                    o.room_left(self.ns(), room, &self.id);
+                }
+            }
         }
     }
 }

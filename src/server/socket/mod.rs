@@ -153,6 +153,12 @@ impl Socket {
         self.client.engine().map(|e| e.handshake().clone())
     }
 
+    /// The Engine.IO session the socket rides on (its id, its transport),
+    /// while it is open.
+    pub fn session(&self) -> Option<Arc<engine::Session>> {
+        self.client.engine()
+    }
+
     /// True when connection-state recovery restored this socket: same id,
     /// same rooms, and the broadcasts it missed were sent again.
     pub fn recovered(&self) -> bool {
