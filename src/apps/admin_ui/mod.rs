@@ -7,14 +7,14 @@
 //! for the events every socket sends (`ALL_EVENTS`):
 //! - `auth`: basic auth, the password checked against a bcrypt hash off the
 //!   async threads; a session id (`session`) lets the UI reconnect
-//!   without the password ([`auth`]);
+//!   without the password (`auth`);
 //! - on connect, `config` (the supported features) and `all_sockets`
-//!   (this node's sockets, [`serialize`]); `server_stats` every two seconds
-//!   ([`stats`]);
+//!   (this node's sockets, `serialize`); `server_stats` every two seconds
+//!   (`stats`);
 //! - `socket_connected`, `socket_disconnected`, `room_joined`, `room_left`
-//!   as they happen ([`watch`]);
+//!   as they happen (`watch`);
 //! - the actions `emit`, `join`, `leave`, `_disconnect` unless read-only
-//!   ([`actions`]).
+//!   (`actions`).
 
 mod actions;
 mod auth;
