@@ -31,8 +31,6 @@ const NOT_COUNTED: u8 = u8::MAX;
 /// How long a polling session closed by the server stays findable for the
 /// GET that takes its last frames.
 const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
-/// How often a lingering session looks whether its last frames were taken.
-const LINGER_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One Engine.IO session.
 pub struct Session {
@@ -288,14 +286,19 @@ impl Session {
         let (true, Ok(runtime)) = (linger, runtime) else {
             return self.engine.remove(&self.id);
         };
+        // The GET that takes the frames forgets the session; this is for a
+        // client that never comes back for them.
         let session = self.clone();
         runtime.spawn(async move {
-            let deadline = Instant::now() + LINGER;
-            while !session.outbox.is_empty() && Instant::now() < deadline {
-                tokio::time::sleep(LINGER_CHECK).await;
-            }
-            session.engine.remove(&session.id);
+            tokio::time::sleep(LINGER).await;
+            session.forget();
         });
+    }
+
+    /// Takes the session out of the engine's map (a closed one's last GET
+    /// has its frames).
+    pub(super) fn forget(&self) {
+        self.engine.remove(&self.id);
     }
 
     /// True while the server closed the session and frames wait for the

@@ -84,6 +84,8 @@ pub async fn get(socket: Arc<Session>) -> Result<Response<Full<Bytes>>, RequestE
             DisconnectReason::TransportClose => Packet::Noop.encode(),
             _ => Packet::Close.encode(),
         });
+        // A session closed with frames left waited for this GET.
+        socket.forget();
     }
     armed.disarm();
     let body = payload::encode(&frames);
