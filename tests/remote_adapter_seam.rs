@@ -16,7 +16,6 @@ use edgeio::server::adapter::{
     ready, Acks, Adapter, AdapterFactory, AdapterFuture, Answers, BroadcastOptions, LocalNamespace,
     RemoteSocketData, Room, RoomIndex,
 };
-use edgeio::server::socket::Sid;
 use edgeio::server::{AckResponse, Io, IoConfig};
 use serde_json::{json, Value};
 use sio_client::{join, serve, sid_of, LIMIT};
@@ -49,23 +48,8 @@ fn sorted(rooms: &HashSet<Room>) -> String {
 }
 
 impl Adapter for FakeCluster {
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        self.rooms.add_all(sid, rooms);
-    }
-    fn del(&self, sid: &Sid, room: &str) {
-        self.rooms.del(sid, room);
-    }
-    fn del_all(&self, sid: &Sid) {
-        self.rooms.del_all(sid);
-    }
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.rooms.socket_rooms(sid)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.rooms.rooms()
-    }
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.rooms.local_targets(opts)
+    fn room_index(&self) -> &RoomIndex {
+        &self.rooms
     }
 
     fn broadcast(

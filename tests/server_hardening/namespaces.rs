@@ -1,13 +1,11 @@
 //! Namespaces: a dynamic parent's children go once their last socket has
 //! left (registry, parent's list, adapter); names too long are refused.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use edgeio::server::adapter::{AdapterFuture, AdapterHandle, BroadcastOptions, LocalAdapter, Room};
-use edgeio::server::socket::Sid;
+use edgeio::server::adapter::{AdapterFuture, AdapterHandle, LocalAdapter, RoomIndex};
 use edgeio::server::{Adapter, AdapterFactory, Io, IoConfig, RecoveryConfig};
 
 use super::sio_client::{next_text, send, serve};
@@ -26,26 +24,12 @@ impl Drop for Counted {
 }
 
 impl Adapter for Counted {
+    fn room_index(&self) -> &RoomIndex {
+        self.inner.room_index()
+    }
+
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
         self.inner.init(handle)
-    }
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        self.inner.add_all(sid, rooms);
-    }
-    fn del(&self, sid: &Sid, room: &str) {
-        self.inner.del(sid, room);
-    }
-    fn del_all(&self, sid: &Sid) {
-        self.inner.del_all(sid);
-    }
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.inner.socket_rooms(sid)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.inner.rooms()
-    }
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.inner.local_targets(opts)
     }
 }
 

@@ -5,7 +5,6 @@
 //! leaves, disconnections and server-side emits. A node alone publishes
 //! nothing (nothing is encoded when the store has no peers).
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use edgeio_storage::{EventListener, EventMessage, EventStore, EventType, SubscriptionId};
@@ -17,7 +16,6 @@ use super::{ready, Adapter, AdapterFuture, AdapterHandle, BroadcastOptions, Loca
 use crate::engine::Frame;
 use crate::protocol::Packet;
 use crate::server::error::AdapterError;
-use crate::server::socket::Sid;
 
 /// The in-memory adapter of one namespace.
 pub struct LocalAdapter {
@@ -81,6 +79,10 @@ fn apply(handle: &AdapterHandle, message: ClusterMessage) -> Result<(), AdapterE
 }
 
 impl Adapter for LocalAdapter {
+    fn room_index(&self) -> &RoomIndex {
+        &self.rooms
+    }
+
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
         let ns = self.ns.clone();
         let listener: EventListener = Arc::new(move |event: &EventMessage| {
@@ -125,30 +127,6 @@ impl Adapter for LocalAdapter {
             Some(Err(e)) => ready(Err(e)),
             None => ready(Ok(())),
         }
-    }
-
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        self.rooms.add_all(sid, rooms);
-    }
-
-    fn del(&self, sid: &Sid, room: &str) {
-        self.rooms.del(sid, room);
-    }
-
-    fn del_all(&self, sid: &Sid) {
-        self.rooms.del_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.rooms.socket_rooms(sid)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.rooms.rooms()
-    }
-
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.rooms.local_targets(opts)
     }
 
     fn broadcast(

@@ -154,7 +154,8 @@ impl std::fmt::Debug for AdapterFactory {
 
 /// Room membership and cluster-wide operations of one namespace.
 ///
-/// An adapter implements the membership of this node's sockets; the
+/// An adapter keeps the membership of this node's sockets in a
+/// [`RoomIndex`] ([`Adapter::room_index`]); the
 /// operations that reach every node have defaults acting on this node,
 /// which a multi-node adapter overrides to also reach the others (calling
 /// the [`LocalNamespace`] functions for this one).
@@ -165,18 +166,34 @@ pub trait Adapter: Send + Sync + 'static {
         ready(Ok(()))
     }
 
+    /// Who is in which room on this node (the membership methods below
+    /// read and change it).
+    fn room_index(&self) -> &RoomIndex;
+
     /// Adds socket `sid` to `rooms`.
-    fn add_all(&self, sid: &Sid, rooms: &[Room]);
+    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
+        self.room_index().add_all(sid, rooms);
+    }
     /// Removes socket `sid` from `room`.
-    fn del(&self, sid: &Sid, room: &str);
+    fn del(&self, sid: &Sid, room: &str) {
+        self.room_index().del(sid, room);
+    }
     /// Removes socket `sid` from every room.
-    fn del_all(&self, sid: &Sid);
+    fn del_all(&self, sid: &Sid) {
+        self.room_index().del_all(sid);
+    }
     /// The rooms socket `sid` is in.
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room>;
+    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
+        self.room_index().socket_rooms(sid)
+    }
     /// Every room of the namespace that has at least one socket here.
-    fn rooms(&self) -> Vec<Room>;
+    fn rooms(&self) -> Vec<Room> {
+        self.room_index().rooms()
+    }
     /// This node's sockets that `opts` selects.
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
+    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.room_index().local_targets(opts)
+    }
 
     /// Delivers broadcast `packet` to every socket `opts` selects: this
     /// node's get `frames` (the packet encoded, with this node's recovery

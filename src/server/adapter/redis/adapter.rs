@@ -3,7 +3,6 @@
 //! `@socket.io/redis-adapter` would tell them, on the same channels and in
 //! the same encoding.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,6 @@ use crate::server::adapter::{
     RemoteSocketData, Room, RoomIndex,
 };
 use crate::server::error::AdapterError;
-use crate::server::socket::Sid;
 
 /// The Redis adapter of one namespace.
 pub struct RedisAdapter {
@@ -69,34 +67,14 @@ impl RedisAdapter {
 }
 
 impl Adapter for RedisAdapter {
+    fn room_index(&self) -> &RoomIndex {
+        &self.rooms
+    }
+
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
         self.link.set_handle(handle);
         self.node.register(self.link.clone());
         ready(Ok(()))
-    }
-
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        self.rooms.add_all(sid, rooms);
-    }
-
-    fn del(&self, sid: &Sid, room: &str) {
-        self.rooms.del(sid, room);
-    }
-
-    fn del_all(&self, sid: &Sid) {
-        self.rooms.del_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.rooms.socket_rooms(sid)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.rooms.rooms()
-    }
-
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.rooms.local_targets(opts)
     }
 
     fn broadcast(

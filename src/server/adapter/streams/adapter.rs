@@ -31,7 +31,6 @@ use crate::server::adapter::{
 };
 use crate::server::config::RecoveryConfig;
 use crate::server::error::AdapterError;
-use crate::server::socket::Sid;
 
 /// The Redis Streams adapter of one namespace.
 pub struct StreamsAdapter {
@@ -178,36 +177,16 @@ pub(super) fn apply(
 }
 
 impl Adapter for StreamsAdapter {
+    fn room_index(&self) -> &RoomIndex {
+        &self.rooms
+    }
+
     fn init(&self, handle: AdapterHandle) -> AdapterFuture<()> {
         let offsets = self.sessions.is_some();
         let number = self.node.shared.register(&self.ns, handle.clone(), offsets);
         self.registration.store(number, Ordering::Relaxed);
         let _ = self.handle.set(handle);
         ready(Ok(()))
-    }
-
-    fn add_all(&self, sid: &Sid, rooms: &[Room]) {
-        self.rooms.add_all(sid, rooms);
-    }
-
-    fn del(&self, sid: &Sid, room: &str) {
-        self.rooms.del(sid, room);
-    }
-
-    fn del_all(&self, sid: &Sid) {
-        self.rooms.del_all(sid);
-    }
-
-    fn socket_rooms(&self, sid: &Sid) -> HashSet<Room> {
-        self.rooms.socket_rooms(sid)
-    }
-
-    fn rooms(&self) -> Vec<Room> {
-        self.rooms.rooms()
-    }
-
-    fn local_targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
-        self.rooms.local_targets(opts)
     }
 
     fn broadcast(
